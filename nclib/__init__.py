@@ -1,0 +1,5 @@
+"""nclib: the reference implementation behind the course's graders.
+
+Given modules (shipped to students, no exercise answers): gradcheck, data, init, runtime.
+Reference modules (solutions, never shipped): layers, losses, models, grading.
+"""

@@ -1,0 +1,68 @@
+"""scikit-learn's bundled 8x8 digits, split and preprocessed the same way everywhere (given to students).
+
+The split is fixed: 1797 images, stratified by class, 20% test (360), then 10% of the whole for
+validation (180), the rest for training (1257), all drawn with `seed` (0 by default). Preprocessing is
+fitted on the training set only: pixel values are divided by 16, then each feature is centred by its
+training mean and scaled by the training standard deviation of all pixels (one number, so that blank
+border pixels stay blank and no feature is divided by zero).
+"""
+import numpy as np
+from sklearn.datasets import load_digits as _sklearn_digits
+from sklearn.model_selection import train_test_split
+
+IMAGE_SHAPE = (1, 8, 8)
+NUM_CLASSES = 10
+TEST_FRACTION = 0.2
+VAL_FRACTION = 0.1
+
+
+def load_digits(seed=0, standardize=True):
+    """Load the digits, split into train/val/test.
+
+    Args:
+        seed: seed of the stratified split.
+        standardize: centre and scale with statistics of the training set (see module docstring);
+            if False, pixels are only divided by 16 (values in [0, 1]).
+    Returns:
+        dict with X_train (1257, 64), y_train (1257,), X_val (180, 64), y_val (180,),
+        X_test (360, 64), y_test (360,): float64 features and int64 labels in 0..9;
+        and mean (64,), std (float), the preprocessing fitted on the training set.
+    """
+    digits = _sklearn_digits()
+    X = digits.data.astype(np.float64) / 16.0
+    y = digits.target.astype(np.int64)
+    X_rest, X_test, y_rest, y_test = train_test_split(
+        X, y, test_size=TEST_FRACTION, stratify=y, random_state=seed)
+    X_train, X_val, y_train, y_val = train_test_split(
+        X_rest, y_rest, test_size=VAL_FRACTION / (1 - TEST_FRACTION), stratify=y_rest, random_state=seed)
+    mean, std = np.zeros(X.shape[1]), 1.0
+    if standardize:
+        mean, std = fit_standardizer(X_train)
+    data = {"mean": mean, "std": std}
+    for name, Xs, ys in (("train", X_train, y_train), ("val", X_val, y_val), ("test", X_test, y_test)):
+        data[f"X_{name}"] = (Xs - mean) / std
+        data[f"y_{name}"] = ys
+    return data
+
+
+def fit_standardizer(X):
+    """Per-feature mean and one global standard deviation of X (N, D), for (X - mean) / std.
+
+    Returns:
+        mean: (D,) float64.
+        std: float, the standard deviation of X - mean over all entries (1.0 if that is 0).
+    """
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[0] == 0:
+        raise ValueError(f"X must have shape (N, D) with N >= 1, got {X.shape}")
+    mean = X.mean(axis=0)
+    std = float((X - mean).std())
+    return mean, (std if std > 0 else 1.0)
+
+
+def as_images(X):
+    """View flattened digits (N, 64) as images (N, 1, 8, 8)."""
+    X = np.asarray(X)
+    if X.ndim != 2 or X.shape[1] != np.prod(IMAGE_SHAPE):
+        raise ValueError(f"X must have shape (N, 64), got {X.shape}")
+    return X.reshape((X.shape[0],) + IMAGE_SHAPE)

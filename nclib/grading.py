@@ -1,0 +1,297 @@
+"""The single entry point of the hidden tests: `check(name, student_fn)`.
+
+Each graded function has a spec: the nclib reference, seeded inputs of several shapes (edge cases
+included), and the outputs to compare. A failed check raises AssertionError naming the function, the
+case (by its input shapes), the output and how far off it is; it never shows an expected value.
+"""
+import copy
+
+import numpy as np
+
+from nclib import layers, losses, models
+
+RTOL = 1e-6
+ATOL = 1e-9
+
+
+def check(name, student_fn):
+    """Grade student_fn against the reference called `name` (a key of SPECS). Raises AssertionError."""
+    if name not in SPECS:
+        raise KeyError(f"no grading spec named {name!r}; known: {sorted(SPECS)}")
+    if not callable(student_fn):
+        raise AssertionError(f"{name}: expected a function, got {type(student_fn).__name__}")
+    SPECS[name](name, student_fn)
+    print(f"{name}: all hidden cases passed")
+
+
+# ----------------------------------------------------------------------------------------------------
+# Comparing a student's function with the reference on generated cases
+
+def _compare_cases(name, student_fn, reference_fn, cases, outputs, forward=False):
+    """Run both functions on every case and compare the named outputs.
+
+    cases: list of (args, description); outputs: names of the returned values (a single name means
+    the function returns one value); forward: the functions return (out, cache) and only out counts.
+    """
+    for number, (args, description) in enumerate(cases, start=1):
+        where = f"{name}, hidden case {number} of {len(cases)} ({description})"
+        expected = reference_fn(*copy.deepcopy(args))
+        given = copy.deepcopy(args)
+        actual = student_fn(*given)
+        _assert_unchanged(where, args, given)
+        if forward:
+            expected = expected[0]
+            _assert(isinstance(actual, tuple) and len(actual) == 2,
+                    f"{where}: must return (out, cache), got {_kind(actual)}")
+            actual = actual[0]
+        if len(outputs) == 1:
+            _assert_close(where, outputs[0], actual, expected)
+            continue
+        _assert(isinstance(actual, tuple) and len(actual) == len(outputs),
+                f"{where}: must return a tuple ({', '.join(outputs)}), got {_kind(actual)}")
+        for out_name, a, e in zip(outputs, actual, expected):
+            if isinstance(e, dict):
+                _assert(isinstance(a, dict) and set(a) == set(e),
+                        f"{where}: {out_name} must be a dict with keys {sorted(e)}, got {_kind(a)}")
+                for key in sorted(e):
+                    _assert_close(where, f"{out_name}[{key!r}]", a[key], e[key])
+            else:
+                _assert_close(where, out_name, a, e)
+
+
+def _assert_close(where, out_name, actual, expected):
+    expected = np.asarray(expected)
+    try:
+        actual = np.asarray(actual, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise AssertionError(f"{where}: {out_name} is not numeric ({_kind(actual)})") from None
+    _assert(actual.shape == expected.shape,
+            f"{where}: {out_name} has shape {actual.shape}, expected {expected.shape}")
+    _assert(np.all(np.isfinite(actual)), f"{where}: {out_name} contains inf or nan")
+    error = np.abs(actual - expected)
+    if not np.all(error <= ATOL + RTOL * np.abs(expected)):
+        scale = np.maximum(np.abs(actual) + np.abs(expected), 1e-8)
+        raise AssertionError(f"{where}: {out_name} is wrong: largest absolute error {error.max():.2e}, "
+                             f"largest relative error {np.max(error / scale):.2e}")
+
+
+def _assert_unchanged(where, original, given):
+    for i, (a, b) in enumerate(zip(_arrays(original), _arrays(given))):
+        _assert(a.shape == b.shape and np.array_equal(a, b),
+                f"{where}: argument {i + 1} was modified in place; work on a copy instead")
+
+
+def _arrays(obj):
+    if isinstance(obj, np.ndarray):
+        yield obj
+    elif isinstance(obj, (tuple, list)):
+        for item in obj:
+            yield from _arrays(item)
+    elif isinstance(obj, dict):
+        for key in sorted(obj):
+            yield from _arrays(obj[key])
+
+
+def _assert(condition, message):
+    if not condition:
+        raise AssertionError(message)
+
+
+def _kind(value):
+    if isinstance(value, tuple):
+        return f"a tuple of {len(value)}"
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
+    return type(value).__name__
+
+
+def _shapes(*arrays):
+    return ", ".join(str(np.shape(a)) for a in arrays)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Case generators: seeded, several shapes, edge cases (batch of one, zeros, large values)
+
+def _affine_cases(seed):
+    rng = np.random.default_rng(seed)
+    cases = []
+    for x_shape, M in [((3, 5), 4), ((1, 7), 3), ((4, 2, 3), 5), ((2, 3, 2, 2), 6), ((6, 10), 1)]:
+        x = rng.standard_normal(x_shape)
+        w = rng.standard_normal((int(np.prod(x_shape[1:])), M))
+        b = rng.standard_normal(M)
+        cases.append(((x, w, b), f"x {x_shape}, w {w.shape}"))
+    return cases
+
+
+def _elementwise_inputs(seed, scale=3.0):
+    """Arrays of several shapes, with exact zeros and a few large entries."""
+    rng = np.random.default_rng(seed)
+    arrays = []
+    for shape in [(4, 5), (1, 3), (2, 3, 4), (7,)]:
+        x = scale * rng.standard_normal(shape)
+        flat = x.reshape(-1)
+        flat[:: 3] = 0.0
+        flat[1] = 40.0
+        flat[-1] = -40.0
+        arrays.append(x)
+    return arrays
+
+
+def _elementwise_cases(seed):
+    return [((x,), f"x {x.shape}") for x in _elementwise_inputs(seed)]
+
+
+def _forward_spec(reference, make_cases, seed):
+    def run(name, student_fn):
+        _compare_cases(name, student_fn, reference, make_cases(seed), ["out"], forward=True)
+    return run
+
+
+def _affine_backward(name, student_fn):
+    rng = np.random.default_rng(3)
+    cases = []
+    for (x, w, b), description in _affine_cases(4):
+        dout = rng.standard_normal((x.shape[0], w.shape[1]))
+        cases.append(((dout, (x, w, b)), description))
+    _compare_cases(name, student_fn, layers.affine_backward, cases, ["dx", "dw", "db"])
+
+
+def _elementwise_backward_spec(reference):
+    def run(name, student_fn):
+        rng = np.random.default_rng(5)
+        cases = [((rng.standard_normal(x.shape), x), f"x {x.shape}") for x in _elementwise_inputs(6)]
+        _compare_cases(name, student_fn, reference, cases, ["dx"])
+    return run
+
+
+def _softmax_loss(name, student_fn):
+    rng = np.random.default_rng(7)
+    cases = []
+    for N, C, scale in [(5, 3, 1.0), (1, 4, 1.0), (8, 10, 5.0), (6, 5, 1000.0), (3, 2, 0.0)]:
+        scores = scale * rng.standard_normal((N, C))
+        if scale == 1000.0:
+            scores += 5000.0
+            description = f"scores {scores.shape}, large logits"
+        else:
+            description = f"scores {scores.shape}"
+        y = rng.integers(C, size=N)
+        cases.append(((scores, y), description))
+    _compare_cases(name, student_fn, losses.softmax_loss, cases, ["loss", "dscores"])
+
+
+def _two_layer_net_loss(name, student_fn):
+    rng = np.random.default_rng(8)
+    cases = []
+    for N, D, H, C, reg, activation, with_labels in [
+        (5, 4, 6, 3, 0.0, "relu", False),
+        (5, 4, 6, 3, 0.0, "relu", True),
+        (7, 6, 5, 4, 0.3, "relu", True),
+        (1, 3, 4, 2, 0.1, "relu", True),
+        (6, 5, 7, 3, 0.0, "swish", False),
+        (6, 5, 7, 3, 0.2, "swish", True),
+    ]:
+        params = {"W1": rng.standard_normal((D, H)), "b1": rng.standard_normal(H),
+                  "W2": rng.standard_normal((H, C)), "b2": rng.standard_normal(C)}
+        X = rng.standard_normal((N, D))
+        y = rng.integers(C, size=N) if with_labels else None
+        description = f"X {X.shape}, H={H}, C={C}, reg={reg}, {activation}, " + ("with y" if with_labels else "y=None")
+        cases.append(((params, X, y, reg, activation), description))
+    scores_cases = [case for case in cases if case[0][2] is None]
+    loss_cases = [case for case in cases if case[0][2] is not None]
+    _compare_cases(name, student_fn, models.two_layer_net_loss, scores_cases, ["scores"])
+    _compare_cases(name, student_fn, models.two_layer_net_loss, loss_cases, ["loss", "grads"])
+
+
+def _predict(name, student_fn):
+    rng = np.random.default_rng(9)
+    cases = []
+    for N, D, C in [(6, 4, 3), (1, 5, 4), (9, 3, 9)]:
+        params = {"W": rng.standard_normal((D, C)), "b": rng.standard_normal(C)}
+        X = rng.standard_normal((N, D))
+        cases.append(((_linear_scores, params, X), f"X {X.shape}, {C} classes"))
+    for (loss_fn, params, X), description in cases:
+        where = f"{name} ({description})"
+        labels = student_fn(loss_fn, copy.deepcopy(params), X.copy())
+        labels = np.asarray(labels)
+        _assert(labels.shape == (X.shape[0],), f"{where}: must return labels of shape (N,) = ({X.shape[0]},), "
+                                               f"got {labels.shape}")
+        _assert(np.issubdtype(labels.dtype, np.integer), f"{where}: labels must be integers, got {labels.dtype}")
+        _assert(np.array_equal(labels, models.predict(loss_fn, params, X)), f"{where}: some labels are wrong")
+
+
+def _linear_scores(params, X, y=None):
+    if y is not None:
+        raise AssertionError("predict must call loss_fn(params, X) without labels, to get scores")
+    return X @ params["W"] + params["b"]
+
+
+class _RecordingLoss:
+    """A stand-in loss for checking a training loop: constant gradients, so the final parameters do not
+    depend on which rows were sampled; it records every batch and the losses it returned."""
+
+    def __init__(self, X, y, rng):
+        self.X, self.y = X, y
+        self.grad = {"W": rng.standard_normal(X.shape[1:] + (3,)), "b": rng.standard_normal(3)}
+        self.batches, self.losses = [], []
+
+    def __call__(self, params, X, y=None):
+        if y is None:
+            return X @ params["W"] + params["b"]
+        rows = X[:, 0].astype(int)
+        _assert(np.array_equal(self.X[rows], X), "train_sgd: the batch X must be rows of the training X")
+        _assert(np.array_equal(self.y[rows], y), "train_sgd: the batch labels do not belong to the batch inputs "
+                                                 "(use the same indices for X and y)")
+        self.batches.append(rows)
+        loss = float(np.sin(len(self.losses)) + 2.0)
+        self.losses.append(loss)
+        return loss, copy.deepcopy(self.grad)
+
+
+def _train_sgd(name, student_fn):
+    rng = np.random.default_rng(10)
+    for N, batch_size, num_iters, learning_rate, decay in [(50, 10, 23, 0.3, 0.5), (12, 20, 7, 0.1, 0.9)]:
+        where = f"{name} (N={N}, batch_size={batch_size}, num_iters={num_iters})"
+        X = np.column_stack([np.arange(N), rng.standard_normal((N, 3))])
+        y = rng.integers(3, size=N)
+        X_val, y_val = X[::2].copy(), rng.integers(3, size=X[::2].shape[0])
+        init = {"W": rng.standard_normal((4, 3)), "b": rng.standard_normal(3)}
+        options = dict(learning_rate=learning_rate, learning_rate_decay=decay, num_iters=num_iters,
+                       batch_size=batch_size, seed=int(rng.integers(1000)))
+        student_loss = _RecordingLoss(X, y, np.random.default_rng(11))
+        student_params = copy.deepcopy(init)
+        history = student_fn(student_loss, student_params, X.copy(), y.copy(), X_val.copy(), y_val.copy(), **options)
+        reference_params = copy.deepcopy(init)
+        expected = models.train_sgd(_RecordingLoss(X, y, np.random.default_rng(11)), reference_params,
+                                    X, y, X_val, y_val, **options)
+
+        _assert(len(student_loss.batches) == num_iters,
+                f"{where}: loss_fn was called with labels {len(student_loss.batches)} times, expected once per iteration")
+        _assert(all(len(rows) == batch_size for rows in student_loss.batches),
+                f"{where}: every batch must hold batch_size examples")
+        _assert(len(np.unique(np.concatenate(student_loss.batches))) > min(batch_size, N // 2),
+                f"{where}: the batches never change; sample new random rows at every iteration")
+        for key in sorted(init):
+            _assert_close(where, f"params[{key!r}] after training (check the update and the decay schedule)",
+                          student_params[key], reference_params[key])
+        _assert(isinstance(history, dict), f"{where}: must return the history dict, got {_kind(history)}")
+        for key in sorted(expected):
+            _assert(key in history, f"{where}: the history has no {key!r}")
+        _assert_close(where, "history['loss_history']", history["loss_history"], student_loss.losses)
+        for key in ("train_acc_history", "val_acc_history"):
+            _assert(len(history[key]) == len(expected[key]),
+                    f"{where}: history[{key!r}] must hold one accuracy per epoch")
+            _assert_close(where, f"history[{key!r}]", history[key], expected[key])
+
+
+SPECS = {
+    "affine_forward": _forward_spec(layers.affine_forward, _affine_cases, 1),
+    "affine_backward": _affine_backward,
+    "relu_forward": _forward_spec(layers.relu_forward, _elementwise_cases, 2),
+    "relu_backward": _elementwise_backward_spec(layers.relu_backward),
+    "swish_forward": _forward_spec(layers.swish_forward, _elementwise_cases, 2),
+    "swish_backward": _elementwise_backward_spec(layers.swish_backward),
+    "softmax_loss": _softmax_loss,
+    "two_layer_net_loss": _two_layer_net_loss,
+    "predict": _predict,
+    "train_sgd": _train_sgd,
+}
