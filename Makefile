@@ -1,0 +1,33 @@
+# Thin wrappers: the logic lives in coursetools/ and nbgrader_config.py.
+VENV := .venv
+STAMP := $(VENV)/.installed
+# nbgrader runs alembic by name when it creates a gradebook: the venv's bin/ must be on PATH.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+ASSIGNMENTS := $(notdir $(wildcard source/*))
+
+.PHONY: demo test release autograde feedback grades
+
+$(STAMP): pyproject.toml
+	test -x $(VENV)/bin/python || python3 -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+demo: $(STAMP)
+	python -m coursetools demo
+
+test: $(STAMP)
+	python -m pytest -n 2 --nbval-lax tests source
+
+release: $(STAMP)
+	for a in $(ASSIGNMENTS); do nbgrader generate_assignment $$a --force || exit 1; done
+
+autograde: $(STAMP)
+	for a in $(ASSIGNMENTS); do nbgrader autograde $$a --force || exit 1; done
+
+feedback: $(STAMP)
+	for a in $(ASSIGNMENTS); do nbgrader generate_feedback $$a --force || exit 1; done
+
+grades: $(STAMP)
+	nbgrader export --to grades.csv
+	python -m coursetools scores grades.csv

@@ -1,0 +1,29 @@
+"""python -m coursetools demo | scores CSV  (run from the course root)."""
+import argparse
+import sys
+from pathlib import Path
+
+from coursetools import pipeline, report
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m coursetools", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("demo", help="release, demo submissions, autograde, feedback, export and a score table")
+    scores = sub.add_parser("scores", help="print the score table of an nbgrader CSV export")
+    scores.add_argument("csv", type=Path)
+    args = parser.parse_args(argv)
+    root = Path.cwd()
+    if not (root / "nbgrader_config.py").exists():
+        parser.error("run this from the course root (the folder holding nbgrader_config.py)")
+    if args.command == "demo":
+        failures = pipeline.demo(root)
+        return 1 if any(failures.values()) else 0
+    if not args.csv.exists():
+        parser.error(f"{args.csv} does not exist: run `nbgrader export --to {args.csv}` first")
+    print(report.score_table(args.csv, root))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,94 @@
+"""The instructor's job on stock nbgrader: release, demo submissions, autograde, feedback, export."""
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from coursetools import notebooks, report, submissions
+
+
+class NbgraderError(RuntimeError):
+    """An nbgrader command failed; the message holds the end of its output."""
+
+
+def run_nbgrader(root, *args):
+    """Run `nbgrader ARGS` in the course root and return its output; raise NbgraderError on failure.
+
+    The interpreter's bin/ goes first on PATH: nbgrader runs `alembic` by name when it creates a gradebook.
+    """
+    bindir = Path(sys.executable).parent
+    env = dict(os.environ, PATH=f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}")
+    proc = subprocess.run([str(bindir / "nbgrader"), *args], cwd=root, env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # nbgrader can exit 0 after failing a submission: its log says so.
+    failed = proc.returncode != 0 or "There was an error processing assignment" in proc.stdout
+    if failed:
+        raise NbgraderError(f"nbgrader {' '.join(args)} failed (exit {proc.returncode}): {failure_reason(proc.stdout)}")
+    return proc.stdout
+
+
+def failure_reason(output):
+    """The informative lines of a failed nbgrader run: its errors, skipped files and the exception raised."""
+    reasons = []
+    for line in output.splitlines():
+        text = line.strip()
+        informative = ("ERROR]" in text or "Skipping unknown notebook" in text
+                       or re.match(r"^[\w.]+(Error|Exception): ", text))
+        generic = "There was an error processing" in text or "Please see the" in text or "Traceback" in text
+        if informative and not generic:
+            text = re.sub(r"^\[\w+ \| \w+\] ", "", text)
+            if text not in reasons:
+                reasons.append(text)
+    return "; ".join(reasons) if reasons else "\n".join(output.strip().splitlines()[-10:])
+
+
+def generate_release(root, assignment):
+    run_nbgrader(root, "generate_assignment", assignment, "--force")
+
+
+def autograde_each(root, assignment, students, log=print):
+    """Autograde the students' submissions one at a time, so that one broken submission is reported for
+    that student and the others are still graded. Returns {student: error message} of the failures."""
+    failures = {}
+    for i, student in enumerate(students, start=1):
+        start = time.perf_counter()
+        try:
+            run_nbgrader(root, "autograde", assignment, f"--student={student}", "--force")
+            log(f"  [{i}/{len(students)}] {student}: graded in {time.perf_counter() - start:.1f} s")
+        except NbgraderError as error:
+            failures[student] = str(error)
+            log(f"  [{i}/{len(students)}] {student}: NOT GRADED: {error}")
+    return failures
+
+
+def submitted_students(root, assignment):
+    """Student ids with a folder submitted/<student>/<assignment>, sorted."""
+    base = Path(root) / "submitted"
+    return sorted(p.name for p in base.iterdir() if (p / assignment).is_dir()) if base.is_dir() else []
+
+
+def demo(root, log=print):
+    """The whole job on the demo submissions; prints a score table. Returns the failures per assignment."""
+    root = Path(root)
+    names = notebooks.assignments(root)
+    failures = {}
+    for step, assignment in enumerate(names, start=1):
+        log(f"== {assignment} ({step}/{len(names)})")
+        log("  generating the student release")
+        generate_release(root, assignment)
+        submissions.write_demo_submissions(root, assignment)
+        students = submitted_students(root, assignment)
+        log(f"  autograding {len(students)} submissions")
+        failures[assignment] = autograde_each(root, assignment, students, log)
+        log("  generating feedback")
+        run_nbgrader(root, "generate_feedback", assignment, "--force")
+    log("== exporting grades to grades.csv")
+    run_nbgrader(root, "export", "--to", "grades.csv")
+    log("")
+    log(report.score_table(root / "grades.csv", root))
+    for assignment, errors in failures.items():
+        for student, message in errors.items():
+            log(f"{assignment} / {student} was not graded: {message}")
+    return failures

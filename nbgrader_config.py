@@ -1,0 +1,22 @@
+"""The course as nbgrader sees it. Run nbgrader from the repository root and this file is picked up."""
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+
+c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
+
+c.CourseDirectory.course_id = "nclib-course"
+c.CourseDirectory.root = str(ROOT)
+c.CourseDirectory.db_url = f"sqlite:///{ROOT / 'gradebook.db'}"
+# Assignments enter the gradebook when `nbgrader generate_assignment NAME` runs: every folder of source/
+# is one, and a new one needs no change here.
+
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Per-cell time limit when submissions are executed; training cells take a short path when graded.
+c.Execute.timeout = 60
+c.Execute.interrupt_on_timeout = True
+# Kernels started by nbgrader inherit this: notebooks read it through nclib.runtime.is_autograding().
+os.environ["NCLIB_AUTOGRADE"] = "1"

@@ -1,0 +1,39 @@
+import shutil
+from pathlib import Path
+
+import pytest
+
+from coursetools import notebooks, pipeline, submissions
+
+ROOT = Path(__file__).resolve().parents[1]
+ASSIGNMENTS = notebooks.assignments(ROOT)
+# Submissions that must be reported, not crash the run, and not disturb anyone else's grades.
+BROKEN = {
+    "broken_json": lambda folder, name: (folder / name).write_text("{ this is not a notebook"),
+    "broken_missing": lambda folder, name: None,
+    "broken_wrong_name": lambda folder, name: (folder / f"copy of {name}").write_text(
+        (ROOT / "release" / folder.name / name).read_text()),
+}
+
+
+@pytest.fixture(scope="session")
+def graded_course(tmp_path_factory):
+    """A temporary copy of the course taken through stock nbgrader: generate_assignment, the demo and the
+    broken submissions, autograde one student at a time, generate_feedback and export."""
+    root = tmp_path_factory.mktemp("course")
+    shutil.copytree(ROOT / "source", root / "source")
+    shutil.copy(ROOT / "nbgrader_config.py", root)
+    failures = {}
+    for assignment in ASSIGNMENTS:
+        pipeline.generate_release(root, assignment)
+        submissions.write_demo_submissions(root, assignment)
+        for student, make in BROKEN.items():
+            folder = root / "submitted" / student / assignment
+            folder.mkdir(parents=True)
+            for name in notebooks.notebook_names(root, assignment):
+                make(folder, name)
+        students = pipeline.submitted_students(root, assignment)
+        failures[assignment] = pipeline.autograde_each(root, assignment, students, log=lambda _: None)
+        pipeline.run_nbgrader(root, "generate_feedback", assignment, "--force")
+    pipeline.run_nbgrader(root, "export", "--to", "grades.csv")
+    return root, failures

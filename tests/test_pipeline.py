@@ -1,0 +1,56 @@
+"""The whole course through stock nbgrader on a temporary copy: scores of the demo submissions."""
+import pytest
+from nbgrader.api import Gradebook
+
+from conftest import ASSIGNMENTS, BROKEN
+from coursetools import notebooks, report, submissions
+from coursetools.bugs import BUGS
+
+
+def cell_scores(root, assignment, notebook, student):
+    """{grade_id: auto_score} of the automatically graded cells of one graded notebook."""
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        graded = gb.find_submission_notebook(notebook.removesuffix(".ipynb"), assignment, student)
+        return {g.name: g.auto_score for g in graded.grades if g.cell.cell_type == "code"}
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_demo_submissions_score_exactly_as_expected(graded_course, assignment):
+    root, failures = graded_course
+    assert set(failures[assignment]) == set(BROKEN), failures[assignment]
+    for name in notebooks.notebook_names(root, assignment):
+        source_nb = notebooks.read(root / "source" / assignment / name)
+        expected = submissions.expected_scores(source_nb, BUGS[assignment])
+        for student, per_cell in expected.items():
+            assert cell_scores(root, assignment, name, student) == per_cell, student
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_buggy_scores_strictly_between_blank_and_complete(graded_course, assignment):
+    root, _ = graded_course
+    totals = {student: scores[assignment][0] for student, scores in report.read_grades(root / "grades.csv").items()}
+    assert totals["demo_blank"] == 0
+    assert 0 < totals["demo_buggy"] < totals["demo_complete"]
+    points = sum(sum(notebooks.auto_graded_points(notebooks.read(root / "source" / assignment / name)).values())
+                 for name in notebooks.notebook_names(root, assignment))
+    assert totals["demo_complete"] == points
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_broken_submissions_are_reported_with_their_reason(graded_course, assignment):
+    _, failures = graded_course
+    reasons = failures[assignment]
+    assert "not appear to be JSON" in reasons["broken_json"]
+    assert "No notebooks were matched" in reasons["broken_missing"]
+    assert "Skipping unknown notebook" in reasons["broken_wrong_name"]
+
+
+def test_export_and_feedback_cover_every_student(graded_course):
+    root, _ = graded_course
+    grades = report.read_grades(root / "grades.csv")
+    for assignment in ASSIGNMENTS:
+        for student in submissions.DEMO_STUDENTS:
+            assert assignment in grades[student]
+            assert list((root / "feedback" / student / assignment).glob("*.html")), (student, assignment)
+    table = report.score_table(root / "grades.csv", root)
+    assert "demo_complete" in table and "total" in table
