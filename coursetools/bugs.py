@@ -16,5 +16,15 @@ class Bug:
 
 
 BUGS = {
-    "two_layer_net": [],
+    "two_layer_net": [
+        Bug("softmax_loss", "    dscores /= N\n", "",
+            "the gradient of the mean loss without its 1/N",
+            breaks=("test_softmax_loss", "test_two_layer_net_loss")),
+        Bug("relu_backward", "dx = dout * (x > 0)", "dx = dout * np.maximum(x, 0)",
+            "ReLU backward multiplies by the output instead of the 0/1 mask",
+            breaks=("test_relu_backward", "test_two_layer_net_loss")),
+        Bug("train_sgd", "            learning_rate *= learning_rate_decay", "        learning_rate *= learning_rate_decay",
+            "the learning rate decays every iteration instead of every epoch",
+            breaks=("test_train_sgd",)),
+    ],
 }

@@ -38,7 +38,7 @@ def score_table(csv_path, root):
             got, out_of = got + score, out_of + max_score
         rows.append([student] + cells + [f"{got:g} / {out_of:g}"])
     widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in [header] + rows]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in [header] + rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     manual = {a: manual_points(root, a) for a in names if (Path(root) / "source" / a).is_dir()}
     notes = [f"{a}: {pts:g} of the points are written answers, graded by hand (`nbgrader formgrader`)"

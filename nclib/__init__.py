@@ -1,5 +1,5 @@
 """nclib: the reference implementation behind the course's graders.
 
-Given modules (shipped to students, no exercise answers): gradcheck, data, init, runtime.
+Given modules (shipped to students, no exercise answers): gradcheck, data, init, runtime, vis.
 Reference modules (solutions, never shipped): layers, losses, models, grading.
 """

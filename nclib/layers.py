@@ -40,7 +40,8 @@ def affine_backward(dout, cache):
         dx: (N, d_1, ..., d_k), dw: (D, M), db: (M,).
     """
     x, w, _ = cache
-    x2 = x.reshape(x.shape[0], -1)
+    # w.shape[0] is D; reshape(N, -1) cannot infer D when N == 0
+    x2 = x.reshape(x.shape[0], w.shape[0])
     dx = (dout @ w.T).reshape(x.shape)
     dw = x2.T @ dout
     db = dout.sum(axis=0)

@@ -37,8 +37,9 @@ def mse_loss(pred, target):
     """
     pred = np.asarray(pred, dtype=np.float64)
     target = np.asarray(target, dtype=np.float64)
-    if pred.shape != target.shape or pred.ndim == 0:
-        raise ValueError(f"pred (N, ...) and target must have the same shape, got {pred.shape} and {target.shape}")
+    if pred.shape != target.shape or pred.ndim == 0 or pred.shape[0] == 0:
+        raise ValueError(f"pred (N, ...) with N >= 1 and target must have the same shape, "
+                         f"got {pred.shape} and {target.shape}")
     N = pred.shape[0]
     diff = pred - target
     return float(0.5 * np.sum(diff * diff) / N), diff / N
@@ -59,8 +60,9 @@ def bce_loss(logits, target):
     """
     z = np.asarray(logits, dtype=np.float64)
     t = np.asarray(target, dtype=np.float64)
-    if z.shape != t.shape or z.ndim == 0:
-        raise ValueError(f"logits (N, ...) and target must have the same shape, got {z.shape} and {t.shape}")
+    if z.shape != t.shape or z.ndim == 0 or z.shape[0] == 0:
+        raise ValueError(f"logits (N, ...) with N >= 1 and target must have the same shape, "
+                         f"got {z.shape} and {t.shape}")
     if np.any((t < 0) | (t > 1)):
         raise ValueError("target values must lie in [0, 1]")
     N = z.shape[0]

@@ -58,6 +58,6 @@ def test_release_holds_no_solution_and_no_hidden_test(assignment):
         assert not leaked, f"{name}: the release holds lines of solutions or hidden tests: {leaked[:5]}"
         for grade_id, cell in notebooks.solution_cells(release_nb).items():
             if cell.cell_type == "code":
-                assert STUB in cell.source, f"{name}: solution cell {grade_id} has no stub"
+                assert all(line in cell.source for line in STUB.split("\n")), f"{name}: solution cell {grade_id} has no stub"
             else:
                 assert "YOUR ANSWER HERE" in cell.source, f"{name}: written cell {grade_id} has no stub"

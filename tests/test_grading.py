@@ -1,0 +1,540 @@
+"""nclib.grading.check, the hidden tests' entry point: the reference and correct alternative solutions pass;
+realistic student bugs fail with an AssertionError that names the function and never shows an expected value.
+"""
+import copy
+import re
+
+import numpy as np
+import pytest
+
+from nclib import grading, layers, losses, models
+
+REFERENCE = {
+    "affine_forward": layers.affine_forward,
+    "affine_backward": layers.affine_backward,
+    "relu_forward": layers.relu_forward,
+    "relu_backward": layers.relu_backward,
+    "swish_forward": layers.swish_forward,
+    "swish_backward": layers.swish_backward,
+    "softmax_loss": losses.softmax_loss,
+    "two_layer_net_loss": models.two_layer_net_loss,
+    "predict": models.predict,
+    "train_sgd": models.train_sgd,
+}
+
+
+def naive_sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+# ===================================================================================================
+# Student solutions: correct ones written differently from the reference, and buggy ones.
+# The buggy ones are what students really hand in; each is a small variation of a correct solution.
+
+# --- affine_forward -------------------------------------------------------------------------------
+
+def affine_forward_ok(x, w, b):
+    out = np.einsum("nd,dm->nm", x.reshape(len(x), -1), w) + b
+    return out, (x, w, b)
+
+
+def affine_forward_without_reshape(x, w, b):
+    return x @ w + b, (x, w, b)
+
+
+def affine_forward_without_bias(x, w, b):
+    return x.reshape(x.shape[0], -1) @ w, (x, w, b)
+
+
+def affine_forward_without_cache(x, w, b):
+    return x.reshape(x.shape[0], -1) @ w + b
+
+
+# --- affine_backward ------------------------------------------------------------------------------
+
+def affine_backward_ok(dout, cache):
+    x, w, b = cache
+    x2 = x.reshape(x.shape[0], -1)
+    return np.reshape(dout.dot(w.T), x.shape), np.einsum("nd,nm->dm", x2, dout), np.sum(dout, axis=0)
+
+
+def affine_backward_db_over_axis_1(dout, cache):
+    x, w, b = cache
+    return (dout @ w.T).reshape(x.shape), x.reshape(x.shape[0], -1).T @ dout, dout.sum(axis=1)
+
+
+def affine_backward_dx_not_reshaped(dout, cache):
+    x, w, b = cache
+    return dout @ w.T, x.reshape(x.shape[0], -1).T @ dout, dout.sum(axis=0)
+
+
+def affine_backward_dw_without_reshape(dout, cache):
+    x, w, b = cache
+    return (dout @ w.T).reshape(x.shape), x.T @ dout, dout.sum(axis=0)
+
+
+def affine_backward_dw_transposed(dout, cache):
+    x, w, b = cache
+    return (dout @ w.T).reshape(x.shape), dout.T @ x.reshape(x.shape[0], -1), dout.sum(axis=0)
+
+
+def affine_backward_db_mean(dout, cache):
+    x, w, b = cache
+    return (dout @ w.T).reshape(x.shape), x.reshape(x.shape[0], -1).T @ dout, dout.mean(axis=0)
+
+
+# --- relu -----------------------------------------------------------------------------------------
+
+def relu_forward_ok(x):
+    return x * (x > 0), x
+
+
+def relu_forward_in_place(x):
+    x[x < 0] = 0
+    return x, x
+
+
+def relu_forward_np_max(x):
+    return np.max(x, 0), x  # the largest entry along axis 0, not the elementwise maximum
+
+
+def relu_backward_ok(dout, cache):
+    return np.where(cache > 0, dout, 0.0)
+
+
+def relu_backward_times_relu(dout, cache):
+    return dout * np.maximum(cache, 0)
+
+
+def relu_backward_mask_includes_zero(dout, cache):
+    return dout * (cache >= 0)
+
+
+def relu_backward_mask_only(dout, cache):
+    return (cache > 0).astype(np.float64)
+
+
+def relu_backward_in_place(dout, cache):
+    dout[cache <= 0] = 0
+    return dout
+
+
+# --- swish ----------------------------------------------------------------------------------------
+
+def swish_forward_ok(x):
+    return x / (1 + np.exp(-x)), x
+
+
+def swish_forward_sigma_of_minus_x(x):
+    return x * naive_sigmoid(-x), x
+
+
+def swish_forward_sigma_only(x):
+    return naive_sigmoid(x), x
+
+
+def swish_backward_ok(dout, cache):
+    s = naive_sigmoid(cache)
+    return dout * (s + cache * s * (1 - s))
+
+
+def swish_backward_sigma_only(dout, cache):
+    return dout * naive_sigmoid(cache)  # d(x sigma(x)) = sigma(x) + x sigma'(x): the second term is missing
+
+
+def swish_backward_seed_formula_without_last_term(dout, cache):
+    h = cache * naive_sigmoid(cache)
+    return dout * h  # h + sigma(z) (1 - h) with sigma(z) (1 - h) dropped
+
+
+def swish_backward_h_and_s_mixed_up(dout, cache):
+    s = naive_sigmoid(cache)
+    h = cache * s
+    return dout * (h + s * (1 - s))
+
+
+# --- softmax_loss ---------------------------------------------------------------------------------
+
+def student_softmax(scores, y, bug=None):
+    N = scores.shape[0]
+    axis = 0 if bug == "wrong_axis" else 1
+    shifted = scores if bug == "no_shift" else scores - scores.max(axis=axis, keepdims=True)
+    exps = np.exp(shifted)
+    probs = exps / exps.sum(axis=axis, keepdims=True)
+    correct = -np.log(probs[np.arange(N), y])
+    loss = correct.sum() if bug == "sum" else correct.mean()
+    dscores = probs.copy()
+    if bug != "no_onehot":
+        dscores[np.arange(N), y] -= 1
+    return loss, dscores if bug == "no_1_over_N" else dscores / N
+
+
+def softmax_loss_ok(scores, y):
+    return student_softmax(scores, y)
+
+
+def softmax_loss_logsumexp(scores, y):
+    m = scores.max(axis=1)
+    lse = m + np.log(np.sum(np.exp(scores - m[:, None]), axis=1))
+    N = len(y)
+    onehot = np.eye(scores.shape[1])[y]
+    return np.mean(lse - scores[np.arange(N), y]), (np.exp(scores - lse[:, None]) - onehot) / N
+
+
+def softmax_loss_without_max_subtraction(scores, y):
+    return student_softmax(scores, y, bug="no_shift")
+
+
+def softmax_loss_dscores_without_1_over_N(scores, y):
+    return student_softmax(scores, y, bug="no_1_over_N")
+
+
+def softmax_loss_summed(scores, y):
+    return student_softmax(scores, y, bug="sum")
+
+
+def softmax_loss_wrong_axis(scores, y):
+    return student_softmax(scores, y, bug="wrong_axis")
+
+
+def softmax_loss_without_onehot(scores, y):
+    return student_softmax(scores, y, bug="no_onehot")
+
+
+# --- two_layer_net_loss ---------------------------------------------------------------------------
+
+def student_two_layer(params, X, y=None, reg=0.0, activation="relu", bug=None):
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    z1 = X @ W1 + b1
+    use_swish = activation == "swish" and bug != "always_relu"
+    s = naive_sigmoid(z1)
+    h1 = z1 * s if use_swish else np.maximum(z1, 0)
+    scores = h1 @ W2 + b2
+    if y is None:
+        if bug == "probabilities":
+            e = np.exp(scores - scores.max(axis=1, keepdims=True))
+            return e / e.sum(axis=1, keepdims=True)
+        return scores
+    loss, dscores = student_softmax(scores, y)
+    weights = np.sum(W1 ** 2) + np.sum(W2 ** 2)
+    if bug == "biases_regularised":
+        weights += np.sum(b1 ** 2) + np.sum(b2 ** 2)
+    if bug == "reg_only_W1":
+        weights = np.sum(W1 ** 2)
+    loss += (1.0 if bug == "no_half" else 0.5) * reg * weights
+    dW2, db2 = h1.T @ dscores, dscores.sum(axis=0)
+    dh1 = dscores @ W2.T
+    dz1 = dh1 * (s + z1 * s * (1 - s)) if use_swish else dh1 * (z1 > 0)
+    dW1, db1 = X.T @ dz1, dz1.sum(axis=0)
+    if bug != "no_reg_in_grads":
+        dW1 = dW1 + reg * W1
+        if bug != "reg_only_W1":
+            dW2 = dW2 + reg * W2
+    if bug == "biases_regularised":
+        db1, db2 = db1 + reg * b1, db2 + reg * b2
+    return loss, {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+def two_layer_net_loss_ok(params, X, y=None, reg=0.0, activation="relu"):
+    return student_two_layer(params, X, y, reg, activation)
+
+
+def two_layer_net_loss_reg_without_half(params, X, y=None, reg=0.0, activation="relu"):
+    return student_two_layer(params, X, y, reg, activation, bug="no_half")
+
+
+def two_layer_net_loss_no_reg_in_grads(params, X, y=None, reg=0.0, activation="relu"):
+    return student_two_layer(params, X, y, reg, activation, bug="no_reg_in_grads")
+
+
+def two_layer_net_loss_biases_regularised(params, X, y=None, reg=0.0, activation="relu"):
+    return student_two_layer(params, X, y, reg, activation, bug="biases_regularised")
+
+
+def two_layer_net_loss_probabilities_when_y_is_none(params, X, y=None, reg=0.0, activation="relu"):
+    return student_two_layer(params, X, y, reg, activation, bug="probabilities")
+
+
+def two_layer_net_loss_ignores_activation(params, X, y=None, reg=0.0, activation="relu"):
+    return student_two_layer(params, X, y, reg, activation, bug="always_relu")
+
+
+def two_layer_net_loss_reg_only_W1(params, X, y=None, reg=0.0, activation="relu"):
+    return student_two_layer(params, X, y, reg, activation, bug="reg_only_W1")
+
+
+# --- predict --------------------------------------------------------------------------------------
+
+def predict_ok(loss_fn, params, X):
+    return loss_fn(params, X).argmax(axis=-1)
+
+
+def predict_argmax_axis_0(loss_fn, params, X):
+    return np.argmax(loss_fn(params, X), axis=0)
+
+
+def predict_returns_scores(loss_fn, params, X):
+    return loss_fn(params, X)
+
+
+def predict_flat_argmax(loss_fn, params, X):
+    return np.argmax(loss_fn(params, X))
+
+
+# --- train_sgd ------------------------------------------------------------------------------------
+
+def student_sgd(loss_fn, params, X, y, X_val, y_val, learning_rate=0.1, learning_rate_decay=0.95, num_iters=1000,
+                batch_size=100, seed=0, verbose=False, bug=None):
+    rng = np.random.default_rng(seed)
+    N = X.shape[0]
+    per_epoch = N // batch_size if bug == "epoch_can_be_0" else max(N // batch_size, 1)
+    history = {"loss_history": [], "train_acc_history": [], "val_acc_history": []}
+    for it in range(num_iters):
+        if bug == "same_batch":
+            X_batch, y_batch = X[:batch_size], y[:batch_size]
+        elif bug == "separate_indices":
+            X_batch, y_batch = X[rng.choice(N, batch_size)], y[rng.choice(N, batch_size)]
+        elif bug == "permutation":  # not a bug: batches without replacement, a different valid sampler
+            idx = rng.permutation(N)[:batch_size] if batch_size <= N else rng.choice(N, batch_size)
+            X_batch, y_batch = X[idx], y[idx]
+        else:
+            idx = rng.choice(N, batch_size)
+            X_batch, y_batch = X[idx], y[idx]
+        loss, grads = loss_fn(params, X_batch, y_batch)
+        if bug == "rebind":
+            params = {k: v - learning_rate * grads[k] for k, v in params.items()}
+        else:
+            for k in params:
+                if bug == "plus_equals":
+                    params[k] += learning_rate * grads[k]
+                else:
+                    params[k] -= learning_rate * grads[k]
+        if bug != "no_losses":
+            history["loss_history"].append(loss)
+        if bug == "decay_every_iteration":
+            learning_rate *= learning_rate_decay
+        if (it % per_epoch == 0) if bug == "epoch_off_by_one" else ((it + 1) % per_epoch == 0):
+            history["train_acc_history"].append(np.mean(models.predict(loss_fn, params, X) == y))
+            history["val_acc_history"].append(np.mean(models.predict(loss_fn, params, X_val) == y_val))
+            if bug not in ("no_decay", "decay_every_iteration"):
+                learning_rate *= learning_rate_decay
+    return history
+
+
+def train_sgd_ok(*args, **kwargs):
+    return student_sgd(*args, **kwargs)
+
+
+def train_sgd_other_sampler(*args, **kwargs):
+    return student_sgd(*args, bug="permutation", **kwargs)
+
+
+def train_sgd_plus_equals(*args, **kwargs):
+    return student_sgd(*args, bug="plus_equals", **kwargs)
+
+
+def train_sgd_decay_every_iteration(*args, **kwargs):
+    return student_sgd(*args, bug="decay_every_iteration", **kwargs)
+
+
+def train_sgd_no_decay(*args, **kwargs):
+    return student_sgd(*args, bug="no_decay", **kwargs)
+
+
+def train_sgd_separate_indices_for_X_and_y(*args, **kwargs):
+    return student_sgd(*args, bug="separate_indices", **kwargs)
+
+
+def train_sgd_same_batch_every_iteration(*args, **kwargs):
+    return student_sgd(*args, bug="same_batch", **kwargs)
+
+
+def train_sgd_not_recording_losses(*args, **kwargs):
+    return student_sgd(*args, bug="no_losses", **kwargs)
+
+
+def train_sgd_rebinding_params(*args, **kwargs):
+    return student_sgd(*args, bug="rebind", **kwargs)
+
+
+def train_sgd_epoch_boundary_off_by_one(*args, **kwargs):
+    return student_sgd(*args, bug="epoch_off_by_one", **kwargs)
+
+
+def train_sgd_epoch_length_zero_for_large_batches(*args, **kwargs):
+    return student_sgd(*args, bug="epoch_can_be_0", **kwargs)
+
+
+# ===================================================================================================
+
+CORRECT = {
+    "affine_forward": [affine_forward_ok],
+    "affine_backward": [affine_backward_ok],
+    "relu_forward": [relu_forward_ok],
+    "relu_backward": [relu_backward_ok],
+    "swish_forward": [swish_forward_ok],
+    "swish_backward": [swish_backward_ok],
+    "softmax_loss": [softmax_loss_ok, softmax_loss_logsumexp],
+    "two_layer_net_loss": [two_layer_net_loss_ok],
+    "predict": [predict_ok],
+    "train_sgd": [train_sgd_ok, train_sgd_other_sampler],
+}
+
+BUGS = {
+    "affine_forward": [affine_forward_without_reshape, affine_forward_without_bias, affine_forward_without_cache],
+    "affine_backward": [affine_backward_db_over_axis_1, affine_backward_dx_not_reshaped,
+                        affine_backward_dw_without_reshape, affine_backward_dw_transposed, affine_backward_db_mean],
+    "relu_forward": [relu_forward_in_place, relu_forward_np_max],
+    "relu_backward": [relu_backward_times_relu, relu_backward_mask_includes_zero, relu_backward_mask_only,
+                      relu_backward_in_place],
+    "swish_forward": [swish_forward_sigma_of_minus_x, swish_forward_sigma_only],
+    "swish_backward": [swish_backward_sigma_only, swish_backward_seed_formula_without_last_term,
+                       swish_backward_h_and_s_mixed_up],
+    "softmax_loss": [softmax_loss_without_max_subtraction, softmax_loss_dscores_without_1_over_N,
+                     softmax_loss_summed, softmax_loss_wrong_axis, softmax_loss_without_onehot],
+    "two_layer_net_loss": [two_layer_net_loss_reg_without_half, two_layer_net_loss_no_reg_in_grads,
+                           two_layer_net_loss_biases_regularised, two_layer_net_loss_probabilities_when_y_is_none,
+                           two_layer_net_loss_ignores_activation, two_layer_net_loss_reg_only_W1],
+    "predict": [predict_argmax_axis_0, predict_returns_scores, predict_flat_argmax],
+    "train_sgd": [train_sgd_plus_equals, train_sgd_decay_every_iteration, train_sgd_no_decay,
+                  train_sgd_separate_indices_for_X_and_y, train_sgd_same_batch_every_iteration,
+                  train_sgd_not_recording_losses, train_sgd_rebinding_params, train_sgd_epoch_boundary_off_by_one,
+                  train_sgd_epoch_length_zero_for_large_batches],
+}
+
+
+def cases(table):
+    return [pytest.param(name, fn, id=fn.__name__) for name in sorted(table) for fn in table[name]]
+
+
+class Recorder:
+    """Wraps a student function and keeps a copy of the arguments of every call, taken before the call."""
+
+    def __init__(self, fn):
+        self.fn, self.calls = fn, []
+
+    def __call__(self, *args, **kwargs):
+        self.calls.append(copy.deepcopy((args, kwargs)))
+        return self.fn(*args, **kwargs)
+
+
+def numbers(obj):
+    """Every float in a (nested) result: arrays, scalars, tuples, lists, dicts; other objects are skipped."""
+    if isinstance(obj, np.ndarray) and np.issubdtype(obj.dtype, np.number):
+        return [float(v) for v in obj.ravel()]
+    if isinstance(obj, (float, np.floating)):
+        return [float(obj)]
+    if isinstance(obj, (tuple, list)):
+        return [v for item in obj for v in numbers(item)]
+    if isinstance(obj, dict):
+        return [v for key in obj for v in numbers(obj[key])]
+    return []
+
+
+def expected_values(name, recorder):
+    """What the reference returns on the inputs the student was given (and, for train_sgd, the trained
+    parameters): the numbers a failure message must not give away."""
+    values = []
+    for args, kwargs in recorder.calls:
+        args, kwargs = copy.deepcopy((args, kwargs))
+        values += numbers(REFERENCE[name](*args, **kwargs))
+        if name == "train_sgd":
+            values += numbers(args[1])
+    return values
+
+
+FLOAT_TOKEN = re.compile(r"(?<![\w.])[-+]?(?:\d+\.\d*|\.\d+)(?:[eE][-+]?\d+)?|(?<![\w.])\d+[eE][-+]?\d+")
+
+
+def significant_digits(token):
+    mantissa = re.split("[eE]", token)[0].lstrip("+-")
+    return len(mantissa.replace(".", "").lstrip("0"))
+
+
+def assert_gives_nothing_away(message, values):
+    # Only error sizes are printed with 3 significant digits; anything else (a description's "reg=0.3")
+    # has at most 2. A printed expected value or array would show up here with 4 or more.
+    for match in FLOAT_TOKEN.finditer(message):
+        if significant_digits(match.group()) > 2:
+            assert message[:match.start()].endswith("error "), f"number {match.group()!r} in: {message}"
+    for v in values:
+        if not np.isfinite(v):
+            continue
+        for text in {repr(v), str(v), f"{v:.4e}", f"{v:.5g}", f"{v:.6g}", f"{v:.6f}", f"{v:.8f}"}:
+            # short renderings ("0.5", "1") match by chance; four digits and more do not
+            if significant_digits(text) >= 4:
+                assert text not in message, f"expected value {v!r} shown as {text!r} in: {message}"
+
+
+def test_every_graded_function_has_correct_and_buggy_solutions_here():
+    assert set(grading.SPECS) == set(REFERENCE) == set(CORRECT) == set(BUGS)
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCE))
+def test_reference_passes(name, capsys):
+    grading.check(name, REFERENCE[name])
+    assert capsys.readouterr().out.strip() == f"{name}: all hidden cases passed"
+
+
+@pytest.mark.parametrize("name, student_fn", cases(CORRECT))
+def test_correct_alternative_solutions_pass(name, student_fn):
+    grading.check(name, student_fn)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # overflow in the unshifted softmax, on purpose
+@pytest.mark.parametrize("name, student_fn", cases(BUGS))
+def test_buggy_solutions_fail_with_a_message_that_gives_nothing_away(name, student_fn):
+    recorder = Recorder(student_fn)
+    with pytest.raises(AssertionError) as failure:
+        grading.check(name, recorder)
+    message = str(failure.value)
+    assert name in message
+    assert recorder.calls, "the check never called the student's function"
+    assert_gives_nothing_away(message, expected_values(name, recorder))
+
+
+def test_a_crash_names_the_hidden_case():
+    pattern = r"affine_forward, hidden case \d of \d \(x \(4, 2, 3\).*raised ValueError"
+    with pytest.raises(AssertionError, match=pattern):
+        grading.check("affine_forward", affine_forward_without_reshape)
+
+
+def test_an_argument_modified_in_place_is_reported():
+    with pytest.raises(AssertionError, match="argument 1 was modified in place"):
+        grading.check("relu_forward", relu_forward_in_place)
+
+
+def test_nan_is_reported_as_such():
+    with np.errstate(over="ignore", invalid="ignore"):
+        with pytest.raises(AssertionError, match="large logits.*inf or nan"):
+            grading.check("softmax_loss", softmax_loss_without_max_subtraction)
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCE))
+def test_unanswered_stub_propagates_not_implemented_error(name):
+    def stub(*args, **kwargs):
+        # YOUR CODE HERE
+        raise NotImplementedError()
+    with pytest.raises(NotImplementedError):
+        grading.check(name, stub)
+
+
+def test_unknown_name_raises_key_error():
+    with pytest.raises(KeyError, match="relu_fwd"):
+        grading.check("relu_fwd", layers.relu_forward)
+
+
+def test_a_non_function_fails():
+    with pytest.raises(AssertionError, match="relu_forward: expected a function"):
+        grading.check("relu_forward", None)
+
+
+def test_the_assertion_check_can_fail():
+    """assert_gives_nothing_away must catch a message that prints an expected value."""
+    value = 2.302585092994046
+    with pytest.raises(AssertionError):
+        assert_gives_nothing_away(f"softmax_loss: loss is 2.1, expected {value}", [value])
+    with pytest.raises(AssertionError):
+        assert_gives_nothing_away(f"softmax_loss: loss is wrong, expected {value:.4f}", [])
+    assert_gives_nothing_away("softmax_loss, hidden case 1 of 5 (scores (5, 3), reg=0.3): loss is wrong: "
+                              "largest absolute error 1.23e-01, largest relative error 4.56e-02", [value])
