@@ -15,19 +15,11 @@ def eval_numerical_gradient(f, x, h=1e-5, verbose=False):
     """
     x = _float_array(x, "x")
     grad = np.zeros_like(x)
-    it = np.nditer(x, flags=["multi_index"])
-    while not it.finished:
-        ix = it.multi_index
-        old = x[ix]
-        x[ix] = old + h
-        fxph = f(x)
-        x[ix] = old - h
-        fxmh = f(x)
-        x[ix] = old
+    for ix in np.ndindex(x.shape):
+        fxph, fxmh = _around(f, x, ix, h)
         grad[ix] = (fxph - fxmh) / (2 * h)
         if verbose:
             print(ix, grad[ix])
-        it.iternext()
     return grad
 
 
@@ -44,17 +36,9 @@ def eval_numerical_gradient_array(f, x, df, h=1e-5):
     """
     x = _float_array(x, "x")
     grad = np.zeros_like(x)
-    it = np.nditer(x, flags=["multi_index"])
-    while not it.finished:
-        ix = it.multi_index
-        old = x[ix]
-        x[ix] = old + h
-        pos = np.array(f(x), copy=True)
-        x[ix] = old - h
-        neg = np.array(f(x), copy=True)
-        x[ix] = old
+    for ix in np.ndindex(x.shape):
+        pos, neg = _around(f, x, ix, h)
         grad[ix] = np.sum((pos - neg) * df) / (2 * h)
-        it.iternext()
     return grad
 
 
@@ -98,18 +82,26 @@ def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, seed=0, verbos
     worst = 0.0
     for _ in range(num_checks):
         ix = tuple(int(rng.integers(n)) for n in x.shape)
-        old = x[ix]
-        x[ix] = old + h
-        fxph = f(x)
-        x[ix] = old - h
-        fxmh = f(x)
-        x[ix] = old
+        fxph, fxmh = _around(f, x, ix, h)
         numeric = (fxph - fxmh) / (2 * h)
         err = rel_error(numeric, analytic_grad[ix])
         worst = max(worst, err)
         if verbose:
             print(f"numerical: {numeric:+.6e}  analytic: {analytic_grad[ix]:+.6e}  relative error: {err:.2e}")
     return worst
+
+
+def _around(f, x, ix, h):
+    """(f(x + h e_ix), f(x - h e_ix)), copied out of f's buffers; x is restored."""
+    old = x[ix]
+    try:
+        x[ix] = old + h
+        pos = np.array(f(x), copy=True)
+        x[ix] = old - h
+        neg = np.array(f(x), copy=True)
+    finally:
+        x[ix] = old
+    return pos, neg
 
 
 def _float_array(x, name):
