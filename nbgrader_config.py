@@ -2,6 +2,11 @@
 import os
 from pathlib import Path
 
+from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbgrader.preprocessors import AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput, SaveAutoGrades
+
+from coursetools.execute import FaultTolerantExecute
+
 ROOT = Path(__file__).resolve().parent
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
@@ -15,8 +20,12 @@ c.CourseDirectory.db_url = f"sqlite:///{ROOT / 'gradebook.db'}"
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
+# Stock autograde steps, with Execute replaced by one that survives a cell killing or hanging the kernel.
+c.Autograde.autograde_preprocessors = [
+    FaultTolerantExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+    AssignLatePenalties, CheckCellMetadata,
+]
 # Per-cell time limit when submissions are executed; training cells take a short path when graded.
 c.Execute.timeout = 60
-c.Execute.interrupt_on_timeout = True
 # Kernels started by nbgrader inherit this: notebooks read it through nclib.runtime.is_autograding().
 os.environ["NCLIB_AUTOGRADE"] = "1"

@@ -30,7 +30,7 @@ def main():
         for assignment in notebooks.assignments(root):
             pipeline.generate_release(root, assignment)
             submissions.write_demo_submissions(root, assignment)
-            for student in submissions.DEMO_STUDENTS:
+            for student in submissions.demo_versions(assignment):
                 times = []
                 for _ in range(args.repeat):
                     start = time.perf_counter()

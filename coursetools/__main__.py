@@ -17,8 +17,8 @@ def main(argv=None):
     if not (root / "nbgrader_config.py").exists():
         parser.error("run this from the course root (the folder holding nbgrader_config.py)")
     if args.command == "demo":
-        failures = pipeline.demo(root)
-        return 1 if any(failures.values()) else 0
+        outcomes = pipeline.demo(root)
+        return 0 if all(o.graded for per_student in outcomes.values() for o in per_student.values()) else 1
     if not args.csv.exists():
         parser.error(f"{args.csv} does not exist: run `nbgrader export --to {args.csv}` first")
     print(report.score_table(args.csv, root))

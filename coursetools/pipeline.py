@@ -4,9 +4,11 @@ import re
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from coursetools import notebooks, report, submissions
+from coursetools.execute import FAULT_MARKER
 
 
 class NbgraderError(RuntimeError):
@@ -48,19 +50,31 @@ def generate_release(root, assignment):
     run_nbgrader(root, "generate_assignment", assignment, "--force")
 
 
-def autograde_each(root, assignment, students, log=print):
+@dataclass
+class Outcome:
+    """What happened to one submission: graded or not, and the problems met on the way."""
+    graded: bool
+    problems: list = field(default_factory=list)
+
+
+def autograde_each(root, assignment, students, *options, log=print):
     """Autograde the students' submissions one at a time, so that one broken submission is reported for
-    that student and the others are still graded. Returns {student: error message} of the failures."""
-    failures = {}
+    that student and the others are still graded. options go to `nbgrader autograde`.
+    Returns {student: Outcome}; a graded submission's problems are the faults it survived."""
+    outcomes = {}
     for i, student in enumerate(students, start=1):
         start = time.perf_counter()
         try:
-            run_nbgrader(root, "autograde", assignment, f"--student={student}", "--force")
-            log(f"  [{i}/{len(students)}] {student}: graded in {time.perf_counter() - start:.1f} s")
+            output = run_nbgrader(root, "autograde", assignment, f"--student={student}", "--force", *options)
         except NbgraderError as error:
-            failures[student] = str(error)
+            outcomes[student] = Outcome(False, [str(error)])
             log(f"  [{i}/{len(students)}] {student}: NOT GRADED: {error}")
-    return failures
+            continue
+        faults = [line.split(FAULT_MARKER + ": ", 1)[1] for line in output.splitlines() if FAULT_MARKER in line]
+        outcomes[student] = Outcome(True, faults)
+        note = f", {len(faults)} faulty cell(s)" if faults else ""
+        log(f"  [{i}/{len(students)}] {student}: graded in {time.perf_counter() - start:.1f} s{note}")
+    return outcomes
 
 
 def submitted_students(root, assignment):
@@ -70,10 +84,11 @@ def submitted_students(root, assignment):
 
 
 def demo(root, log=print):
-    """The whole job on the demo submissions; prints a score table. Returns the failures per assignment."""
+    """The whole job on the demo submissions; prints a score table and a report of every submission that
+    had a problem. Returns {assignment: {student: Outcome}}."""
     root = Path(root)
     names = notebooks.assignments(root)
-    failures = {}
+    outcomes = {}
     for step, assignment in enumerate(names, start=1):
         log(f"== {assignment} ({step}/{len(names)})")
         log("  generating the student release")
@@ -81,14 +96,16 @@ def demo(root, log=print):
         submissions.write_demo_submissions(root, assignment)
         students = submitted_students(root, assignment)
         log(f"  autograding {len(students)} submissions")
-        failures[assignment] = autograde_each(root, assignment, students, log)
+        outcomes[assignment] = autograde_each(root, assignment, students, log=log)
         log("  generating feedback")
         run_nbgrader(root, "generate_feedback", assignment, "--force")
     log("== exporting grades to grades.csv")
     run_nbgrader(root, "export", "--to", "grades.csv")
     log("")
     log(report.score_table(root / "grades.csv", root))
-    for assignment, errors in failures.items():
-        for student, message in errors.items():
-            log(f"{assignment} / {student} was not graded: {message}")
-    return failures
+    for assignment, per_student in outcomes.items():
+        for student, outcome in per_student.items():
+            for problem in outcome.problems:
+                status = "graded despite" if outcome.graded else "NOT GRADED"
+                log(f"{assignment} / {student}: {status}: {problem}")
+    return outcomes

@@ -12,9 +12,6 @@ import nbformat
 from coursetools import notebooks
 from coursetools.bugs import BUGS
 
-DEMO_STUDENTS = ("demo_complete", "demo_blank", "demo_buggy")
-
-
 def complete(release_nb, source_nb):
     """The release notebook with the reference solution in every solution cell."""
     nb = copy.deepcopy(release_nb)
@@ -47,21 +44,27 @@ def buggy(release_nb, source_nb, bugs):
 
 
 def expected_scores(source_nb, bugs):
-    """{student: {test grade_id: expected automatic score}} for the three demo submissions."""
+    """{test grade_id: expected automatic score} of a submission: `bugs` None for the blank release, else
+    the Bugs planted in the complete notebook (each costs the points of the tests it breaks)."""
     points = notebooks.auto_graded_points(source_nb)
+    if bugs is None:
+        return {gid: 0.0 for gid in points}
     broken = {test for bug in bugs for test in bug.breaks}
     unknown = broken - set(points)
     if unknown:
         raise ValueError(f"bugs name test cells that do not exist: {sorted(unknown)}")
-    return {
-        "demo_complete": dict(points),
-        "demo_blank": {gid: 0.0 for gid in points},
-        "demo_buggy": {gid: (0.0 if gid in broken else pts) for gid, pts in points.items()},
-    }
+    return {gid: (0.0 if gid in broken else pts) for gid, pts in points.items()}
 
 
-def write_demo_submissions(root, assignment):
-    """Write submitted/<student>/<assignment>/<notebook> for every demo student; returns the paths."""
+def demo_versions(assignment):
+    """{student: bugs} of the demo submissions, in the form write_submissions takes."""
+    return {"demo_complete": [], "demo_blank": None, "demo_buggy": BUGS.get(assignment, [])}
+
+
+def write_submissions(root, assignment, versions):
+    """Write submitted/<student>/<assignment>/<notebook> for each student of versions, {student: bugs}
+    with bugs None for the blank release, else the Bugs to plant in the complete notebook.
+    Returns the paths written."""
     root = Path(root)
     written = []
     for name in notebooks.notebook_names(root, assignment):
@@ -70,14 +73,15 @@ def write_demo_submissions(root, assignment):
         if not release_path.exists():
             raise FileNotFoundError(f"{release_path} is missing: generate the release first")
         release_nb = notebooks.read(release_path)
-        versions = {
-            "demo_complete": complete(release_nb, source_nb),
-            "demo_blank": blank(release_nb),
-            "demo_buggy": buggy(release_nb, source_nb, BUGS.get(assignment, [])),
-        }
-        for student, nb in versions.items():
+        for student, bugs in versions.items():
+            nb = blank(release_nb) if bugs is None else buggy(release_nb, source_nb, bugs)
             path = root / "submitted" / student / assignment / name
             path.parent.mkdir(parents=True, exist_ok=True)
             nbformat.write(nb, str(path))
             written.append(path)
     return written
+
+
+def write_demo_submissions(root, assignment):
+    """The demo submissions: complete, blank and buggy."""
+    return write_submissions(root, assignment, demo_versions(assignment))

@@ -2,6 +2,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from nbgrader.api import Gradebook
 
 from coursetools import notebooks, pipeline, submissions
 
@@ -23,7 +24,7 @@ def graded_course(tmp_path_factory):
     root = tmp_path_factory.mktemp("course")
     shutil.copytree(ROOT / "source", root / "source")
     shutil.copy(ROOT / "nbgrader_config.py", root)
-    failures = {}
+    outcomes = {}
     for assignment in ASSIGNMENTS:
         pipeline.generate_release(root, assignment)
         submissions.write_demo_submissions(root, assignment)
@@ -33,7 +34,14 @@ def graded_course(tmp_path_factory):
             for name in notebooks.notebook_names(root, assignment):
                 make(folder, name)
         students = pipeline.submitted_students(root, assignment)
-        failures[assignment] = pipeline.autograde_each(root, assignment, students, log=lambda _: None)
+        outcomes[assignment] = pipeline.autograde_each(root, assignment, students, log=lambda _: None)
         pipeline.run_nbgrader(root, "generate_feedback", assignment, "--force")
     pipeline.run_nbgrader(root, "export", "--to", "grades.csv")
-    return root, failures
+    return root, outcomes
+
+
+def cell_scores(root, assignment, notebook, student):
+    """{grade_id: auto_score} of the automatically graded cells of one graded notebook."""
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        graded = gb.find_submission_notebook(notebook.removesuffix(".ipynb"), assignment, student)
+        return {g.name: g.auto_score for g in graded.grades if g.cell.cell_type == "code"}

@@ -1,28 +1,21 @@
 """The whole course through stock nbgrader on a temporary copy: scores of the demo submissions."""
 import pytest
-from nbgrader.api import Gradebook
 
-from conftest import ASSIGNMENTS, BROKEN
+from conftest import ASSIGNMENTS, BROKEN, cell_scores
 from coursetools import notebooks, report, submissions
-from coursetools.bugs import BUGS
-
-
-def cell_scores(root, assignment, notebook, student):
-    """{grade_id: auto_score} of the automatically graded cells of one graded notebook."""
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
-        graded = gb.find_submission_notebook(notebook.removesuffix(".ipynb"), assignment, student)
-        return {g.name: g.auto_score for g in graded.grades if g.cell.cell_type == "code"}
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_demo_submissions_score_exactly_as_expected(graded_course, assignment):
-    root, failures = graded_course
-    assert set(failures[assignment]) == set(BROKEN), failures[assignment]
+    root, outcomes = graded_course
+    not_graded = {student for student, outcome in outcomes[assignment].items() if not outcome.graded}
+    assert not_graded == set(BROKEN), outcomes[assignment]
+    assert not any(outcome.problems for outcome in outcomes[assignment].values() if outcome.graded)
     for name in notebooks.notebook_names(root, assignment):
         source_nb = notebooks.read(root / "source" / assignment / name)
-        expected = submissions.expected_scores(source_nb, BUGS[assignment])
-        for student, per_cell in expected.items():
-            assert cell_scores(root, assignment, name, student) == per_cell, student
+        for student, bugs in submissions.demo_versions(assignment).items():
+            expected = submissions.expected_scores(source_nb, bugs)
+            assert cell_scores(root, assignment, name, student) == expected, student
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -38,8 +31,8 @@ def test_buggy_scores_strictly_between_blank_and_complete(graded_course, assignm
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_broken_submissions_are_reported_with_their_reason(graded_course, assignment):
-    _, failures = graded_course
-    reasons = failures[assignment]
+    _, outcomes = graded_course
+    reasons = {student: " ".join(outcome.problems) for student, outcome in outcomes[assignment].items()}
     assert "not appear to be JSON" in reasons["broken_json"]
     assert "No notebooks were matched" in reasons["broken_missing"]
     assert "Skipping unknown notebook" in reasons["broken_wrong_name"]
@@ -49,7 +42,7 @@ def test_export_and_feedback_cover_every_student(graded_course):
     root, _ = graded_course
     grades = report.read_grades(root / "grades.csv")
     for assignment in ASSIGNMENTS:
-        for student in submissions.DEMO_STUDENTS:
+        for student in submissions.demo_versions(assignment):
             assert assignment in grades[student]
             assert list((root / "feedback" / student / assignment).glob("*.html")), (student, assignment)
     table = report.score_table(root / "grades.csv", root)

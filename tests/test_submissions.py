@@ -58,8 +58,9 @@ def test_a_bug_that_does_not_apply_is_an_error(source_nb, release_nb, bug):
 
 def test_expected_scores(source_nb):
     bug = Bug("add", "a + b", "a - b", "subtracts", ("test_add",))
-    assert submissions.expected_scores(source_nb, [bug]) == {
-        "demo_complete": {"test_add": 2.0}, "demo_blank": {"test_add": 0.0}, "demo_buggy": {"test_add": 0.0}}
+    assert submissions.expected_scores(source_nb, []) == {"test_add": 2.0}
+    assert submissions.expected_scores(source_nb, None) == {"test_add": 0.0}
+    assert submissions.expected_scores(source_nb, [bug]) == {"test_add": 0.0}
     with pytest.raises(ValueError, match="test_missing"):
         submissions.expected_scores(source_nb, [Bug("add", "a", "b", "x", ("test_missing",))])
 

@@ -1,0 +1,35 @@
+"""Submissions that kill, hang, exhaust or flood the grading kernel, made from the complete notebook.
+
+Each is a list of Bugs (coursetools.bugs) planted in the reference solution; `breaks` names the tests the
+fault must cost: the faulty function's own and those of the functions that call it, nothing else.
+"""
+from coursetools.bugs import Bug
+
+FAULTS = {
+    "two_layer_net": {
+        "fault_os_exit": [Bug(
+            "relu_forward", "    return out, cache", "    return out, cache\n\n\nimport os\nos._exit(3)",
+            "os._exit after defining relu_forward kills the kernel",
+            breaks=("test_relu_forward", "test_two_layer_net_loss"))],
+        "fault_segfault": [Bug(
+            "swish_forward", "    return out, cache", "    return out, cache\n\n\nimport ctypes\nctypes.string_at(0)",
+            "a segmentation fault after defining swish_forward",
+            breaks=("test_swish_forward", "test_two_layer_net_loss"))],
+        "fault_hang": [Bug(
+            "predict", "    return y_pred",
+            "    return y_pred\n\n\nimport signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass",
+            "an endless loop that ignores interrupts, after defining predict",
+            breaks=("test_predict", "test_train_sgd"))],
+        "fault_memory": [Bug(
+            "affine_forward", "    out = x.reshape(x.shape[0], w.shape[0]) @ w + b",
+            "    hog = []\n    while True:\n        hog.append(np.ones(2**26))",
+            "affine_forward allocates 512 MB after 512 MB until memory runs out",
+            breaks=("test_affine_forward", "test_two_layer_net_loss"))],
+        "fault_output": [Bug(
+            "relu_backward", "    return dx", "    return dx\n\n\nprint('spam ' * 10**7)",
+            "50 MB of output after defining relu_backward", breaks=())],
+        "fault_sys_exit": [Bug(
+            "softmax_loss", "    return loss, dscores", "    return loss, dscores\n\n\nimport sys\nsys.exit(1)",
+            "sys.exit after defining softmax_loss (IPython turns it into an error)", breaks=())],
+    },
+}
