@@ -3,9 +3,11 @@ import os
 from pathlib import Path
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor
-from nbgrader.preprocessors import AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput, SaveAutoGrades
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds,
+                                    IgnorePattern, LimitOutput, OverwriteKernelspec, SaveAutoGrades)
 
 from coursetools.execute import FaultTolerantExecute
+from coursetools.restorecells import RestoreCells
 
 ROOT = Path(__file__).resolve().parent
 
@@ -19,8 +21,12 @@ c.CourseDirectory.db_url = f"sqlite:///{ROOT / 'gradebook.db'}"
 
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+# A deleted test cell is put back and run: deleting a test never saves a student from it.
+c.OverwriteCells.add_missing_cells = True
 
-# Stock autograde steps, with Execute replaced by one that survives a cell killing or hanging the kernel.
+# Stock autograde steps, with two replaced: RestoreCells also restores tampered nbgrader flags, and
+# FaultTolerantExecute survives a cell killing or hanging the kernel and decides hidden tests outside it.
+c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec, RestoreCells, CheckCellMetadata]
 c.Autograde.autograde_preprocessors = [
     FaultTolerantExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
     AssignLatePenalties, CheckCellMetadata,

@@ -1,12 +1,17 @@
-"""nbgrader's Execute step, made to survive a submission that kills, hangs or floods its kernel.
+"""nbgrader's Execute step, made to survive a submission that kills, hangs or floods its kernel, and to
+decide hidden tests outside the student's kernel.
 
-Stock nbgrader abandons the whole submission when the kernel dies, and a student can ignore the
+Faults: stock nbgrader abandons the whole submission when the kernel dies, and a student can ignore the
 interrupt that ends a timed-out cell. Here a cell that times out or kills the kernel gets an error
 output (so it and its test lose their points), the kernel is restarted, the cells that ran before it
 are run again without output so their definitions come back, and execution goes on with the next
-cell. The kernel runs under `prlimit` (address space, CPU time, processes) and each cell keeps at most
-`max_output_chars` of text output. Every fault is logged with the marker FAULT_MARKER for the
-per-student report.
+cell. Kernels run under `prlimit` (address space, CPU time, processes) and each cell keeps at most
+`max_output_chars` of text output. Every fault is logged with FAULT_MARKER for the per-student report.
+
+Hidden tests: the kernel runs only the visible part of a test cell. Its hidden checks run in this
+process (coursetools.trusted) on the student's functions, called in a separate harness process that
+has run the submission's definition cells (solution cells and locked given code) that the kernel ran
+before the test. A check's verdict becomes the cell's output: an error fails the cell.
 """
 import copy
 import shutil
@@ -17,23 +22,35 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Integer
 
+from coursetools import policy
+from coursetools.trusted import Harness, HarnessFailure, run_check, split_hidden_tests
+
 FAULT_MARKER = "GRADING FAULT"
+# Limits of every process running student code (kernel and harness).
+MEMORY_BYTES = 4 * 1024**3
+CPU_SECONDS = 600
+PROCESSES = 256
+
+
+def limits_prefix():
+    """The command prefix that starts a process under the limits above."""
+    prlimit = shutil.which("prlimit")
+    if prlimit is None:
+        raise RuntimeError("prlimit (util-linux) is required to run student code")
+    return [prlimit, f"--as={MEMORY_BYTES}", f"--cpu={CPU_SECONDS}", f"--nproc={PROCESSES}", "--"]
 
 
 class LimitedKernelManager(AsyncKernelManager):
     """Starts the kernel under prlimit: a runaway cell hits a limit and dies instead of taking the machine."""
 
-    memory_bytes = Integer(4 * 1024**3, help="address-space limit of the kernel").tag(config=True)
-    cpu_seconds = Integer(600, help="CPU-time limit of the kernel (all cells together)").tag(config=True)
-    processes = Integer(256, help="limit on processes and threads the kernel's user may run").tag(config=True)
-
     def format_kernel_cmd(self, extra_arguments=None):
-        cmd = super().format_kernel_cmd(extra_arguments)
-        prlimit = shutil.which("prlimit")
-        if prlimit is None:
-            raise RuntimeError("prlimit (util-linux) is required to run graded kernels")
-        return [prlimit, f"--as={self.memory_bytes}", f"--cpu={self.cpu_seconds}",
-                f"--nproc={self.processes}", "--"] + cmd
+        return limits_prefix() + super().format_kernel_cmd(extra_arguments)
+
+
+def is_definition(cell):
+    """Cells whose code the hidden checks run: the student's solution cells and locked given code."""
+    meta = cell.metadata.get("nbgrader", {})
+    return cell.cell_type == "code" and bool(meta.get("solution") or (meta.get("locked") and not meta.get("grade")))
 
 
 class FaultTolerantExecute(Execute):
@@ -48,22 +65,54 @@ class FaultTolerantExecute(Execute):
         self.interrupt_on_timeout = False
 
     def preprocess(self, nb, resources, km=None):
-        self._survivors = []      # indices of the cells to run again after a restart
+        self._survivors = []      # indices of the cells that ran without killing or hanging the kernel
         self._output_chars = {}
+        self._harness = None
         self.faults = []
-        return super().preprocess(nb, resources, km)
+        try:
+            return super().preprocess(nb, resources, km)
+        finally:
+            if self._harness is not None:
+                self._harness.close()
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code":
             return cell, resources
+        meta = cell.metadata.get("nbgrader", {})
+        refused = policy.violations(cell.source) if meta.get("solution") else []
+        if refused:
+            return self._refuse(cell, index, refused), resources
+        source, checks = cell.source, []
+        if meta.get("grade"):
+            cell.source, checks = split_hidden_tests(source)
         try:
             cell, resources = super().preprocess_cell(cell, resources, index)
         except (DeadKernelError, CellTimeoutError) as error:
             self._record_fault(cell, index, error)
             self._restart_and_replay()
             return cell, self.resources
+        finally:
+            cell.source = source
         self._survivors.append(index)
+        if not any(output.output_type == "error" for output in cell.outputs):
+            for reference, function in checks:
+                passed, message = self._trusted_check(index, reference, function)
+                cell.outputs.append(NotebookNode(output_type="stream", name="stdout", text=message + "\n") if passed
+                                    else NotebookNode(output_type="error", ename="HiddenTestFailed",
+                                                      evalue=message, traceback=[message]))
         return cell, resources
+
+    def _trusted_check(self, index, reference, function):
+        if self._harness is None or self._harness.process.poll() is not None:
+            self._harness = Harness(limits_prefix(), timeout=self.timeout,
+                                    cwd=self.resources.get("metadata", {}).get("path") or None)
+        definitions = [self.nb.cells[i].source for i in self._survivors
+                       if i < index and is_definition(self.nb.cells[i])]
+        try:
+            self._harness.run_cells(definitions)
+        except HarnessFailure as error:
+            return False, f"{reference}: your code could not be loaded: {error}"
+        return run_check(self._harness, reference, function)
 
     def output(self, outs, msg, display_id, cell_index):
         if msg["msg_type"] == "stream":
@@ -77,6 +126,16 @@ class FaultTolerantExecute(Execute):
                 msg["content"]["text"] = (text[: self.max_output_chars - used]
                                           + f"\n[output cut at {self.max_output_chars} characters]\n")
         return super().output(outs, msg, display_id, cell_index)
+
+    def _refuse(self, cell, index, reasons):
+        """A solution cell the policy refuses is not run: its functions stay undefined."""
+        where = cell.metadata["nbgrader"].get("grade_id") or f"cell {index}"
+        message = "this cell was not run: " + "; ".join(reasons)
+        self.faults.append((where, message))
+        self.log.warning("%s: %s: %s", FAULT_MARKER, where, message)
+        cell.outputs = [NotebookNode(output_type="error", ename="PolicyViolation", evalue=message,
+                                     traceback=[f"PolicyViolation: {message}"])]
+        return cell
 
     def _record_fault(self, cell, index, error):
         if isinstance(error, CellTimeoutError):
@@ -99,6 +158,8 @@ class FaultTolerantExecute(Execute):
         self.start_new_kernel()
         self.start_new_kernel_client()
         for index in self._survivors:
+            if self.nb.cells[index].metadata.get("nbgrader", {}).get("grade"):
+                continue  # tests define nothing later cells need
             silent = copy.deepcopy(self.nb.cells[index])
             try:
                 self.execute_cell(silent, index, store_history=False)

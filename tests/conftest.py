@@ -17,16 +17,23 @@ BROKEN = {
 }
 
 
+def make_course(tmp_path_factory, name):
+    """A temporary copy of the course (source/ and nbgrader_config.py) with its release generated."""
+    root = tmp_path_factory.mktemp(name)
+    shutil.copytree(ROOT / "source", root / "source")
+    shutil.copy(ROOT / "nbgrader_config.py", root)
+    for assignment in ASSIGNMENTS:
+        pipeline.generate_release(root, assignment)
+    return root
+
+
 @pytest.fixture(scope="session")
 def graded_course(tmp_path_factory):
     """A temporary copy of the course taken through stock nbgrader: generate_assignment, the demo and the
     broken submissions, autograde one student at a time, generate_feedback and export."""
-    root = tmp_path_factory.mktemp("course")
-    shutil.copytree(ROOT / "source", root / "source")
-    shutil.copy(ROOT / "nbgrader_config.py", root)
+    root = make_course(tmp_path_factory, "course")
     outcomes = {}
     for assignment in ASSIGNMENTS:
-        pipeline.generate_release(root, assignment)
         submissions.write_demo_submissions(root, assignment)
         for student, make in BROKEN.items():
             folder = root / "submitted" / student / assignment

@@ -3,12 +3,10 @@
 Each submission of faults.FAULTS goes through the real `nbgrader autograde` (with the course's
 FaultTolerantExecute) on a temporary copy of the course, with a 15 s cell time limit.
 """
-import shutil
-
 import pytest
 from faults import FAULTS
 
-from conftest import ROOT, cell_scores
+from conftest import ROOT, cell_scores, make_course
 from coursetools import notebooks, pipeline, submissions
 
 CASES = [(assignment, student) for assignment, per_student in FAULTS.items() for student in per_student]
@@ -16,12 +14,9 @@ CASES = [(assignment, student) for assignment, per_student in FAULTS.items() for
 
 @pytest.fixture(scope="module")
 def faulty_course(tmp_path_factory):
-    root = tmp_path_factory.mktemp("faulty_course")
-    shutil.copytree(ROOT / "source", root / "source")
-    shutil.copy(ROOT / "nbgrader_config.py", root)
+    root = make_course(tmp_path_factory, "faulty_course")
     outcomes = {}
     for assignment, versions in FAULTS.items():
-        pipeline.generate_release(root, assignment)
         submissions.write_submissions(root, assignment, versions)
         outcomes[assignment] = pipeline.autograde_each(root, assignment, list(versions), "--Execute.timeout=15",
                                                        log=lambda _: None)

@@ -1,0 +1,88 @@
+"""Submissions that try to get points they did not earn, made from the complete notebook.
+
+Each plants a wrong answer together with a trick meant to hide it; the trick must change nothing: the
+expected score is that of the wrong answer alone (the tests in `breaks` score 0, the others full).
+Tricks in solution cells are Bugs; tricks on the notebook itself (editing, deleting or moving test cells)
+are functions applied to the written notebook.
+"""
+from dataclasses import dataclass
+
+from coursetools import notebooks
+from coursetools.bugs import Bug
+
+PATCH_CHECKS = """
+
+
+import math
+import numpy
+numpy.allclose = lambda *args, **kwargs: True
+numpy.testing.assert_allclose = lambda *args, **kwargs: None
+math.isclose = lambda *args, **kwargs: True
+check_close = lambda *args, **kwargs: None"""
+
+
+@dataclass
+class Cheat:
+    bugs: list                   # the wrong answer and the tricks in solution cells
+    edit: object = None          # function(notebook) changing the written submission, or None
+
+
+def _cell(nb, grade_id):
+    return notebooks.cells_by_id(nb)[grade_id]
+
+
+def edit_test_cell_and_points(nb):
+    cell = _cell(nb, "test_predict")
+    cell.source = "print('all tests passed')"
+    cell.metadata["nbgrader"]["points"] = 100
+    _cell(nb, "test_train_sgd").metadata["nbgrader"]["grade"] = False
+
+
+def delete_test_cell(nb):
+    nb.cells.remove(_cell(nb, "test_relu_forward"))
+
+
+def move_test_cell_up(nb):
+    cell = _cell(nb, "test_softmax_loss")
+    nb.cells.remove(cell)
+    nb.cells.insert(0, cell)
+
+
+CHEATS = {
+    "two_layer_net": {
+        "cheat_patch_numpy": Cheat([
+            Bug("softmax_loss", "    dscores /= N\n", "", "missing 1/N", breaks=("test_softmax_loss", "test_two_layer_net_loss")),
+            Bug("softmax_loss", "    return loss, dscores", "    return loss, dscores" + PATCH_CHECKS,
+                "makes NumPy's and math's comparisons and the notebook's check_close always agree", breaks=()),
+        ]),
+        "cheat_patch_grading": Cheat([Bug(
+            "relu_backward", "dx = dout * (x > 0)",
+            "dx = dout * np.maximum(x, 0)\n\n    import nclib.grading\n    nclib.grading.check = lambda *a, **k: None",
+            "a wrong relu_backward that replaces nclib.grading.check", breaks=("test_relu_backward", "test_two_layer_net_loss"))]),
+        "cheat_sys_modules": Cheat([Bug(
+            "relu_backward", "    return dx",
+            "    return dx * 2\n\n\nimport sys, types\nsys.modules['nclib.grading'] = types.SimpleNamespace(check=print)",
+            "a wrong relu_backward that replaces the grading module in sys.modules",
+            breaks=("test_relu_backward", "test_two_layer_net_loss"))]),
+        "cheat_call_reference": Cheat([Bug(
+            "affine_forward", "    out = x.reshape(x.shape[0], w.shape[0]) @ w + b",
+            "    from nclib.layers import affine_forward as reference\n    out = reference(x, w, b)[0]",
+            "affine_forward calls the nclib reference", breaks=("test_affine_forward", "test_two_layer_net_loss"))]),
+        "cheat_swallow_exceptions": Cheat([Bug(
+            "swish_backward", "    dx = dout * (h + sigmoid * (1.0 - h))",
+            "    dx = dout * sigmoid\n"
+            "    get_ipython().set_custom_exc((BaseException,), lambda *a, **k: None)\n"
+            "    import sys\n    sys.excepthook = lambda *a: None",
+            "a wrong swish_backward that silences every exception",
+            breaks=("test_swish_backward", "test_two_layer_net_loss"))]),
+        "cheat_edit_tests": Cheat([Bug("predict", "axis=1", "axis=0", "argmax over the batch",
+                                       breaks=("test_predict", "test_train_sgd"))],  # train_sgd calls predict
+                                  edit=edit_test_cell_and_points),
+        "cheat_delete_test": Cheat([Bug("relu_forward", "out = np.maximum(x, 0)", "out = np.abs(x)", "abs for relu",
+                                        breaks=("test_relu_forward", "test_two_layer_net_loss"))],
+                                   edit=delete_test_cell),
+        "cheat_move_test": Cheat([Bug("softmax_loss", "    dscores /= N\n", "", "missing 1/N",
+                                      breaks=("test_softmax_loss", "test_two_layer_net_loss"))],
+                                 edit=move_test_cell_up),
+    },
+}

@@ -1,0 +1,62 @@
+"""Cheating does not pay: each submission of cheats.CHEATS scores exactly what its wrong answer earns,
+through the real `nbgrader autograde`, while an honest complete submission graded alongside scores full."""
+import nbformat
+import pytest
+from cheats import CHEATS
+
+from conftest import ROOT, cell_scores, make_course
+from coursetools import notebooks, pipeline, submissions
+
+CASES = [(assignment, student) for assignment, per_student in CHEATS.items() for student in per_student]
+
+
+@pytest.fixture(scope="module")
+def cheating_course(tmp_path_factory):
+    root = make_course(tmp_path_factory, "cheating_course")
+    outcomes = {}
+    for assignment, cheats in CHEATS.items():
+        versions = {"honest": []} | {student: cheat.bugs for student, cheat in cheats.items()}
+        submissions.write_submissions(root, assignment, versions)
+        for student, cheat in cheats.items():
+            if cheat.edit:
+                for path in (root / "submitted" / student / assignment).glob("*.ipynb"):
+                    nb = notebooks.read(path)
+                    cheat.edit(nb)
+                    nbformat.write(nb, str(path))
+        outcomes[assignment] = pipeline.autograde_each(root, assignment, list(versions), log=lambda _: None)
+    return root, outcomes
+
+
+def test_every_assignment_has_cheat_cases():
+    assert set(CHEATS) == set(notebooks.assignments(ROOT))
+
+
+@pytest.mark.parametrize("assignment", sorted(CHEATS))
+def test_an_honest_submission_still_scores_full(cheating_course, assignment):
+    root, outcomes = cheating_course
+    assert outcomes[assignment]["honest"].graded and not outcomes[assignment]["honest"].problems
+    for name in notebooks.notebook_names(root, assignment):
+        points = notebooks.auto_graded_points(notebooks.read(root / "source" / assignment / name))
+        assert cell_scores(root, assignment, name, "honest") == points
+
+
+@pytest.mark.parametrize("assignment,student", CASES)
+def test_a_cheat_earns_nothing(cheating_course, assignment, student):
+    root, outcomes = cheating_course
+    assert outcomes[assignment][student].graded, outcomes[assignment][student].problems
+    for name in notebooks.notebook_names(root, assignment):
+        source_nb = notebooks.read(root / "source" / assignment / name)
+        expected = submissions.expected_scores(source_nb, CHEATS[assignment][student].bugs)
+        assert cell_scores(root, assignment, name, student) == expected
+
+
+@pytest.mark.parametrize("student,reason", [
+    ("cheat_patch_grading", "imports nclib.grading"),
+    ("cheat_call_reference", "imports nclib.layers"),
+    ("cheat_swallow_exceptions", "uses get_ipython"),
+    ("cheat_sys_modules", "uses .modules"),
+])
+def test_refused_cells_are_reported(cheating_course, student, reason):
+    _, outcomes = cheating_course
+    assert any(reason in problem for problem in outcomes["two_layer_net"][student].problems), \
+        outcomes["two_layer_net"][student].problems
