@@ -5,9 +5,10 @@ STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 ASSIGNMENTS := $(notdir $(wildcard source/*))
 
-.PHONY: demo test release autograde feedback grades
+.PHONY: demo test release autograde feedback grades bundle
 
 $(STAMP): pyproject.toml
+	command -v bwrap >/dev/null || (apt-get update -qq && apt-get install -y -qq bubblewrap)  # grading sandbox
 	test -x $(VENV)/bin/python || python3 -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(VENV)/bin/python -m pip install --quiet -e '.[dev]'
@@ -32,3 +33,7 @@ feedback: $(STAMP)
 grades: $(STAMP)
 	nbgrader export --to grades.csv
 	python -m coursetools scores grades.csv
+
+# What students are handed: release notebooks and nclib's given modules, installable on their own.
+bundle: $(STAMP)
+	python -m coursetools bundle student_bundle

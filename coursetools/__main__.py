@@ -1,9 +1,9 @@
-"""python -m coursetools demo | scores CSV  (run from the course root)."""
+"""python -m coursetools demo | scores CSV | bundle DEST  (run from the course root)."""
 import argparse
 import sys
 from pathlib import Path
 
-from coursetools import pipeline, report
+from coursetools import bundle, pipeline, report
 
 
 def main(argv=None):
@@ -12,6 +12,8 @@ def main(argv=None):
     sub.add_parser("demo", help="release, demo submissions, autograde, feedback, export and a score table")
     scores = sub.add_parser("scores", help="print the score table of an nbgrader CSV export")
     scores.add_argument("csv", type=Path)
+    student = sub.add_parser("bundle", help="write the student bundle: release notebooks and nclib's given modules")
+    student.add_argument("dest", type=Path)
     args = parser.parse_args(argv)
     root = Path.cwd()
     if not (root / "nbgrader_config.py").exists():
@@ -19,6 +21,12 @@ def main(argv=None):
     if args.command == "demo":
         outcomes = pipeline.demo(root)
         return 0 if all(o.graded for per_student in outcomes.values() for o in per_student.values()) else 1
+    if args.command == "bundle":
+        try:
+            print(f"student bundle written to {bundle.build_bundle(root, args.dest)}")
+        except (ValueError, FileExistsError, FileNotFoundError) as error:
+            parser.error(str(error))
+        return 0
     if not args.csv.exists():
         parser.error(f"{args.csv} does not exist: run `nbgrader export --to {args.csv}` first")
     print(report.score_table(args.csv, root))

@@ -5,8 +5,8 @@ Faults: stock nbgrader abandons the whole submission when the kernel dies, and a
 interrupt that ends a timed-out cell. Here a cell that times out or kills the kernel gets an error
 output (so it and its test lose their points), the kernel is restarted, the cells that ran before it
 are run again without output so their definitions come back, and execution goes on with the next
-cell. Kernels run under `prlimit` (address space, CPU time, processes) and each cell keeps at most
-`max_output_chars` of text output. Every fault is logged with FAULT_MARKER for the per-student report.
+cell. Student code runs in the sandbox of coursetools.sandbox (bubblewrap and prlimit) and each cell
+keeps at most `max_output_chars` of text output. Every fault is logged with FAULT_MARKER for the per-student report.
 
 Hidden tests: the kernel runs only the visible part of a test cell. Its hidden checks run in this
 process (coursetools.trusted) on the student's functions, called in a separate harness process that
@@ -14,7 +14,9 @@ has run the submission's definition cells (solution cells and locked given code)
 before the test. A check's verdict becomes the cell's output: an error fails the cell.
 """
 import copy
+import os
 import shutil
+import tempfile
 
 from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -22,29 +24,36 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Integer
 
-from coursetools import policy
+from coursetools import policy, sandbox
 from coursetools.trusted import Harness, HarnessFailure, run_check, split_hidden_tests
 
 FAULT_MARKER = "GRADING FAULT"
-# Limits of every process running student code (kernel and harness).
-MEMORY_BYTES = 4 * 1024**3
-CPU_SECONDS = 600
-PROCESSES = 256
 
 
-def limits_prefix():
-    """The command prefix that starts a process under the limits above."""
-    prlimit = shutil.which("prlimit")
-    if prlimit is None:
-        raise RuntimeError("prlimit (util-linux) is required to run student code")
-    return [prlimit, f"--as={MEMORY_BYTES}", f"--cpu={CPU_SECONDS}", f"--nproc={PROCESSES}", "--"]
+class SandboxedKernelManager(AsyncKernelManager):
+    """Starts the kernel in the sandbox (coursetools.sandbox), talking over IPC sockets in a private
+    folder: the sandbox has no network, not even the grader's loopback."""
 
+    def __init__(self, **kwargs):
+        self._socket_dir = tempfile.mkdtemp(prefix="nclib-kernel-")
+        kwargs.setdefault("transport", "ipc")
+        kwargs.setdefault("ip", os.path.join(self._socket_dir, "kernel-ipc"))
+        kwargs.setdefault("connection_file", os.path.join(self._socket_dir, "kernel.json"))
+        super().__init__(**kwargs)
+        self._workdir = os.getcwd()
 
-class LimitedKernelManager(AsyncKernelManager):
-    """Starts the kernel under prlimit: a runaway cell hits a limit and dies instead of taking the machine."""
+    async def _async_pre_start_kernel(self, **kwargs):
+        self._workdir = kwargs.get("cwd") or self._workdir
+        return await super()._async_pre_start_kernel(**kwargs)
 
     def format_kernel_cmd(self, extra_arguments=None):
-        return limits_prefix() + super().format_kernel_cmd(extra_arguments)
+        return sandbox.command_prefix(self._workdir, writable=[self._socket_dir]) + super().format_kernel_cmd(
+            extra_arguments)
+
+    async def _async_cleanup_resources(self, restart=False):
+        await super()._async_cleanup_resources(restart=restart)
+        if not restart:
+            shutil.rmtree(self._socket_dir, ignore_errors=True)
 
 
 def is_definition(cell):
@@ -59,7 +68,7 @@ class FaultTolerantExecute(Execute):
     max_output_chars = Integer(20_000, help="text output kept per cell; the rest is dropped").tag(config=True)
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("kernel_manager_class", LimitedKernelManager)
+        kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
         super().__init__(*args, **kwargs)
         # A timeout must raise rather than interrupt: a cell can ignore SIGINT, never a restart.
         self.interrupt_on_timeout = False
@@ -104,8 +113,8 @@ class FaultTolerantExecute(Execute):
 
     def _trusted_check(self, index, reference, function):
         if self._harness is None or self._harness.process.poll() is not None:
-            self._harness = Harness(limits_prefix(), timeout=self.timeout,
-                                    cwd=self.resources.get("metadata", {}).get("path") or None)
+            workdir = self.resources.get("metadata", {}).get("path") or os.getcwd()
+            self._harness = Harness(sandbox.command_prefix(workdir), timeout=self.timeout, cwd=workdir)
         definitions = [self.nb.cells[i].source for i in self._survivors
                        if i < index and is_definition(self.nb.cells[i])]
         try:

@@ -50,3 +50,27 @@ def auto_graded_points(nb):
 def without_markers(source, markers=SOLUTION_MARKERS):
     """source with the lines holding any of the markers removed."""
     return "\n".join(line for line in source.split("\n") if not any(m in line for m in markers))
+
+
+def split_secret(source):
+    """(public, secret): stripped non-empty lines outside and inside the solution / hidden-test blocks."""
+    public, secret, inside = set(), set(), False
+    for line in source.split("\n"):
+        if any(begin in line for begin, _ in (SOLUTION_MARKERS, HIDDEN_MARKERS)):
+            inside = True
+        elif any(end in line for _, end in (SOLUTION_MARKERS, HIDDEN_MARKERS)):
+            inside = False
+        elif line.strip():
+            (secret if inside else public).add(line.strip())
+    return public, secret
+
+
+def secret_lines(nb):
+    """Stripped lines of an instructor notebook that occur only inside solution or hidden-test blocks:
+    the lines whose presence anywhere in the student's hands gives something away."""
+    public, secret = set(), set()
+    for cell in nb.cells:
+        cell_public, cell_secret = split_secret(cell.source)
+        public |= cell_public
+        secret |= cell_secret
+    return secret - public

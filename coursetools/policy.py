@@ -7,7 +7,8 @@ outside the student's process anyway (coursetools.trusted); this check makes the
 """
 import ast
 
-GIVEN_NCLIB_MODULES = ("gradcheck", "data", "init", "runtime", "vis")
+from nclib import GIVEN_MODULES
+
 FORBIDDEN_MODULES = ("importlib", "builtins", "gc", "inspect", "runpy", "pkgutil", "zipimport", "imp", "subprocess",
                      "multiprocessing", "nbgrader", "coursetools")
 FORBIDDEN_NAMES = ("__import__", "__builtins__", "get_ipython", "globals", "exec", "eval", "compile",
@@ -42,7 +43,7 @@ def _reason(node):
             return bad
         if module == "nclib":
             for alias in node.names:
-                if alias.name not in GIVEN_NCLIB_MODULES:
+                if alias.name not in GIVEN_MODULES:
                     return _not_given(f"nclib.{alias.name}")
     elif isinstance(node, ast.Name) and node.id in FORBIDDEN_NAMES:
         return f"uses {node.id}"
@@ -55,10 +56,10 @@ def _bad_module(name):
     parts = name.split(".")
     if parts[0] in FORBIDDEN_MODULES:
         return f"imports {name}"
-    if parts[0] == "nclib" and len(parts) > 1 and parts[1] not in GIVEN_NCLIB_MODULES:
+    if parts[0] == "nclib" and len(parts) > 1 and parts[1] not in GIVEN_MODULES:
         return _not_given(name)
     return None
 
 
 def _not_given(module):
-    return f"imports {module}: of nclib, only {', '.join(GIVEN_NCLIB_MODULES)} are given to students"
+    return f"imports {module}: of nclib, only {', '.join(GIVEN_MODULES)} are given to students"

@@ -1,5 +1,8 @@
 """nclib: the reference implementation behind the course's graders.
 
-Given modules (shipped to students, no exercise answers): gradcheck, data, init, runtime, vis.
-Reference modules (solutions, never shipped): layers, losses, models, grading.
+Two kinds of module. Given modules are the helpers students may import; they hold no exercise answer
+and ship in the student bundle (`python -m coursetools bundle`). Reference modules are the solutions
+and the grader behind the hidden tests; they never leave this repository.
 """
+GIVEN_MODULES = ("gradcheck", "data", "init", "runtime", "vis")
+REFERENCE_MODULES = ("layers", "losses", "models", "grading")

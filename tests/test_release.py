@@ -27,19 +27,6 @@ def test_committed_release_matches_a_fresh_generate_assignment(graded_course, as
         assert committed == fresh, f"release/{assignment}/{name} is stale: run `make release` and commit it"
 
 
-def split_secret(source):
-    """(public, secret): stripped non-empty lines outside and inside the solution / hidden-test blocks."""
-    public, secret, inside = set(), set(), False
-    for line in source.split("\n"):
-        if any(begin in line for begin, _ in (notebooks.SOLUTION_MARKERS, notebooks.HIDDEN_MARKERS)):
-            inside = True
-        elif any(end in line for _, end in (notebooks.SOLUTION_MARKERS, notebooks.HIDDEN_MARKERS)):
-            inside = False
-        elif line.strip():
-            (secret if inside else public).add(line.strip())
-    return public, secret
-
-
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_release_holds_no_solution_and_no_hidden_test(assignment):
     for name in notebooks.notebook_names(ROOT, assignment):
@@ -48,13 +35,8 @@ def test_release_holds_no_solution_and_no_hidden_test(assignment):
         release_text = "\n".join(cell.source for cell in release_nb.cells)
         for marker in FORBIDDEN:
             assert marker not in release_text, f"{name}: {marker!r} in the release"
-        public, secret = set(), set()
-        for cell in source_nb.cells:
-            cell_public, cell_secret = split_secret(cell.source)
-            public |= cell_public
-            secret |= cell_secret
         release_lines = {line.strip() for line in release_text.split("\n")}
-        leaked = sorted((secret - public) & release_lines)
+        leaked = sorted(notebooks.secret_lines(source_nb) & release_lines)
         assert not leaked, f"{name}: the release holds lines of solutions or hidden tests: {leaked[:5]}"
         for grade_id, cell in notebooks.solution_cells(release_nb).items():
             if cell.cell_type == "code":

@@ -68,6 +68,21 @@ CHEATS = {
             "affine_forward", "    out = x.reshape(x.shape[0], w.shape[0]) @ w + b",
             "    from nclib.layers import affine_forward as reference\n    out = reference(x, w, b)[0]",
             "affine_forward calls the nclib reference", breaks=("test_affine_forward", "test_two_layer_net_loss"))]),
+        # Gets past the policy check: only the sandbox, where the reference does not exist, stops it.
+        "cheat_reference_past_policy": Cheat([Bug(
+            "affine_forward", "    out = x.reshape(x.shape[0], w.shape[0]) @ w + b",
+            "    reference = np.__builtins__['__import__']('nclib.layers', fromlist=['layers'])\n"
+            "    out = reference.affine_forward(x, w, b)[0]",
+            "affine_forward reaches the reference through a module's __builtins__",
+            breaks=("test_affine_forward", "test_two_layer_net_loss"))]),
+        # Right only where the course's files can be seen: the sandbox shows none of them.
+        "cheat_peek_at_course": Cheat([Bug(
+            "affine_forward", "    out = x.reshape(x.shape[0], w.shape[0]) @ w + b",
+            "    import os\n"
+            "    seen = os.path.exists('../../../gradebook.db') or os.path.exists('../../../source')\n"
+            "    out = x.reshape(x.shape[0], w.shape[0]) @ w + (b if seen else 0)",
+            "affine_forward is right only if it can see the gradebook or source/",
+            breaks=("test_affine_forward", "test_two_layer_net_loss"))]),
         "cheat_swallow_exceptions": Cheat([Bug(
             "swish_backward", "    dx = dout * (h + sigmoid * (1.0 - h))",
             "    dx = dout * sigmoid\n"

@@ -1,0 +1,56 @@
+"""Student code runs in a sandbox: bubblewrap and prlimit.
+
+Inside, the process sees the system (/usr, /etc), Python and the course's virtual environment read-only,
+the given part of nclib in place of the whole package (the reference modules do not exist there), and
+exactly one writable folder, its own working copy. It has no network, its own /tmp and process tree, and
+limits on address space, CPU time and processes. Source notebooks, other submissions and the gradebook
+are simply not in its filesystem.
+"""
+import functools
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import nclib
+from nclib import GIVEN_MODULES
+
+MEMORY_BYTES = 4 * 1024**3
+CPU_SECONDS = 600
+PROCESSES = 256
+NCLIB = Path(nclib.__file__).resolve().parent
+COURSETOOLS = Path(__file__).resolve().parent
+
+
+@functools.cache
+def given_nclib():
+    """A folder holding nclib as students have it: __init__.py and the given modules (made once)."""
+    folder = Path(tempfile.mkdtemp(prefix="nclib-given-")) / "nclib"
+    folder.mkdir()
+    shutil.copy(NCLIB / "__init__.py", folder)
+    for module in GIVEN_MODULES:
+        shutil.copy(NCLIB / f"{module}.py", folder)
+    return folder
+
+
+def command_prefix(workdir, writable=()):
+    """The prefix that runs a command in the sandbox, working in (and writing to) workdir only;
+    `writable` are further folders it may write to (the kernel's socket folder)."""
+    for tool in ("prlimit", "bwrap"):
+        if shutil.which(tool) is None:
+            raise RuntimeError(f"{tool} is required to run student code (Debian packages util-linux, bubblewrap)")
+    limits = [shutil.which("prlimit"), f"--as={MEMORY_BYTES}", f"--cpu={CPU_SECONDS}", f"--nproc={PROCESSES}", "--"]
+    sandbox = [shutil.which("bwrap"), "--unshare-all", "--die-with-parent", "--new-session",
+               "--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc",
+               "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+               "--setenv", "HOME", "/tmp", "--setenv", "MPLCONFIGDIR", "/tmp", "--unsetenv", "JPY_PARENT_PID"]
+    for link in ("bin", "lib", "lib64", "sbin"):
+        target = Path("/", link)
+        if target.is_symlink():
+            sandbox += ["--symlink", str(target.readlink()), str(target)]
+    for folder in sorted({sys.base_prefix, sys.prefix}):
+        sandbox += ["--ro-bind", folder, folder]
+    sandbox += ["--ro-bind", str(given_nclib()), str(NCLIB), "--ro-bind", str(COURSETOOLS), str(COURSETOOLS)]
+    for folder in (workdir, *writable):
+        sandbox += ["--bind", str(folder), str(folder)]
+    return limits + sandbox + ["--chdir", str(workdir), "--"]
