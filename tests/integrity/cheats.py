@@ -90,6 +90,16 @@ CHEATS = {
             "    import sys\n    sys.excepthook = lambda *a: None",
             "a wrong swish_backward that silences every exception",
             breaks=("test_swish_backward", "test_two_layer_net_loss"))]),
+        "cheat_patch_builtins": Cheat([Bug(
+            "swish_forward", "    out = x * sigmoid", "    out = x * sigmoid * 2\n"
+            "    np.__builtins__['isinstance'] = lambda *args: True\n"
+            "    np.__builtins__['AssertionError'] = KeyboardInterrupt",
+            "a wrong swish_forward that rewires isinstance and AssertionError in the builtins",
+            breaks=("test_swish_forward", "test_two_layer_net_loss"))]),
+        "cheat_settrace": Cheat([Bug(
+            "relu_forward", "    return out, cache",
+            "    return out * 2, cache\n\n\nimport sys\nsys.settrace(lambda *args: None)",
+            "a wrong relu_forward that installs a trace function", breaks=("test_relu_forward", "test_two_layer_net_loss"))]),
         "cheat_edit_tests": Cheat([Bug("predict", "axis=1", "axis=0", "argmax over the batch",
                                        breaks=("test_predict", "test_train_sgd"))],  # train_sgd calls predict
                                   edit=edit_test_cell_and_points),

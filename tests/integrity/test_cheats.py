@@ -55,6 +55,7 @@ def test_a_cheat_earns_nothing(cheating_course, assignment, student):
     ("cheat_call_reference", "imports nclib.layers"),
     ("cheat_swallow_exceptions", "uses get_ipython"),
     ("cheat_sys_modules", "uses .modules"),
+    ("cheat_settrace", "uses .settrace"),
 ])
 def test_refused_cells_are_reported(cheating_course, student, reason):
     _, outcomes = cheating_course
