@@ -77,7 +77,6 @@ class FaultTolerantExecute(Execute):
         self._survivors = []      # indices of the cells that ran without killing or hanging the kernel
         self._output_chars = {}
         self._harness = None
-        self.faults = []
         try:
             return super().preprocess(nb, resources, km)
         finally:
@@ -138,12 +137,7 @@ class FaultTolerantExecute(Execute):
 
     def _refuse(self, cell, index, reasons):
         """A solution cell the policy refuses is not run: its functions stay undefined."""
-        where = cell.metadata["nbgrader"].get("grade_id") or f"cell {index}"
-        message = "this cell was not run: " + "; ".join(reasons)
-        self.faults.append((where, message))
-        self.log.warning("%s: %s: %s", FAULT_MARKER, where, message)
-        cell.outputs = [NotebookNode(output_type="error", ename="PolicyViolation", evalue=message,
-                                     traceback=[f"PolicyViolation: {message}"])]
+        self._report(cell, index, "PolicyViolation", "this cell was not run: " + "; ".join(reasons))
         return cell
 
     def _record_fault(self, cell, index, error):
@@ -151,12 +145,14 @@ class FaultTolerantExecute(Execute):
             ename, reason = "CellTimeoutError", f"the cell ran for more than {self.timeout} s and was stopped"
         else:
             ename, reason = "KernelDied", "the kernel died in this cell (exit, crash or a resource limit)"
+        self._report(cell, index, ename, reason, " The kernel was restarted and the cells above were run again.")
+
+    def _report(self, cell, index, ename, message, note=""):
+        """An error output on the cell, and a FAULT_MARKER line in the log for the per-student report."""
         where = cell.metadata.get("nbgrader", {}).get("grade_id") or f"cell {index}"
-        self.faults.append((where, reason))
-        self.log.warning("%s: %s: %s; kernel restarted, later cells still graded", FAULT_MARKER, where, reason)
-        cell.outputs.append(NotebookNode(output_type="error", ename=ename, evalue=reason,
-                                         traceback=[f"{ename}: {reason}. The kernel was restarted and the "
-                                                    "cells above were run again."]))
+        self.log.warning("%s: %s: %s", FAULT_MARKER, where, message)
+        cell.outputs.append(NotebookNode(output_type="error", ename=ename, evalue=message,
+                                         traceback=[f"{ename}: {message}.{note}"]))
 
     def _restart_and_replay(self):
         # A new kernel by the same path as the first one: restarting a kernel stuck in a cell left the

@@ -1,6 +1,7 @@
 import shutil
 from pathlib import Path
 
+import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
@@ -25,6 +26,26 @@ def make_course(tmp_path_factory, name):
     for assignment in ASSIGNMENTS:
         pipeline.generate_release(root, assignment)
     return root
+
+
+def grade_versions(tmp_path_factory, name, versions, *options, edits=None):
+    """A temporary course where each assignment's versions ({student: bugs}, see
+    coursetools.submissions.write_submissions) are written, changed by edits ({(assignment, student):
+    function(notebook)}) and autograded one student at a time with the given nbgrader options.
+    Returns (root, {assignment: {student: Outcome}})."""
+    root = make_course(tmp_path_factory, name)
+    outcomes = {}
+    for assignment, per_student in versions.items():
+        submissions.write_submissions(root, assignment, per_student)
+        for student in per_student:
+            edit = (edits or {}).get((assignment, student))
+            for path in (root / "submitted" / student / assignment).glob("*.ipynb") if edit else ():
+                nb = notebooks.read(path)
+                edit(nb)
+                nbformat.write(nb, str(path))
+        outcomes[assignment] = pipeline.autograde_each(root, assignment, list(per_student), *options,
+                                                       log=lambda _: None)
+    return root, outcomes
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ import pytest
 
 from conftest import ASSIGNMENTS, ROOT
 from coursetools import notebooks
+from coursetools.trusted import split_hidden_tests
 
 STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 FORBIDDEN = notebooks.SOLUTION_MARKERS + notebooks.HIDDEN_MARKERS + ("nclib.grading", "grading.check")
@@ -43,3 +44,13 @@ def test_release_holds_no_solution_and_no_hidden_test(assignment):
                 assert all(line in cell.source for line in STUB.split("\n")), f"{name}: solution cell {grade_id} has no stub"
             else:
                 assert "YOUR ANSWER HERE" in cell.source, f"{name}: written cell {grade_id} has no stub"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_test_cell_is_decided_outside_the_kernel(assignment):
+    """A test cell without a hidden grading.check would be decided by the student's own kernel."""
+    for name in notebooks.notebook_names(ROOT, assignment):
+        source_nb = notebooks.read(ROOT / "source" / assignment / name)
+        for grade_id in notebooks.auto_graded_points(source_nb):
+            _, checks = split_hidden_tests(notebooks.cells_by_id(source_nb)[grade_id].source)
+            assert checks, f"{name}: test cell {grade_id} has no hidden grading.check"

@@ -1,30 +1,21 @@
 """Cheating does not pay: each submission of cheats.CHEATS scores exactly what its wrong answer earns,
 through the real `nbgrader autograde`, while an honest complete submission graded alongside scores full."""
-import nbformat
 import pytest
 from cheats import CHEATS
 
-from conftest import ROOT, cell_scores, make_course
-from coursetools import notebooks, pipeline, submissions
+from conftest import ROOT, cell_scores, grade_versions
+from coursetools import notebooks, submissions
 
 CASES = [(assignment, student) for assignment, per_student in CHEATS.items() for student in per_student]
 
 
 @pytest.fixture(scope="module")
 def cheating_course(tmp_path_factory):
-    root = make_course(tmp_path_factory, "cheating_course")
-    outcomes = {}
-    for assignment, cheats in CHEATS.items():
-        versions = {"honest": []} | {student: cheat.bugs for student, cheat in cheats.items()}
-        submissions.write_submissions(root, assignment, versions)
-        for student, cheat in cheats.items():
-            if cheat.edit:
-                for path in (root / "submitted" / student / assignment).glob("*.ipynb"):
-                    nb = notebooks.read(path)
-                    cheat.edit(nb)
-                    nbformat.write(nb, str(path))
-        outcomes[assignment] = pipeline.autograde_each(root, assignment, list(versions), log=lambda _: None)
-    return root, outcomes
+    versions = {assignment: {"honest": []} | {student: cheat.bugs for student, cheat in cheats.items()}
+                for assignment, cheats in CHEATS.items()}
+    edits = {(assignment, student): cheat.edit for assignment, cheats in CHEATS.items()
+             for student, cheat in cheats.items() if cheat.edit}
+    return grade_versions(tmp_path_factory, "cheating_course", versions, edits=edits)
 
 
 def test_every_assignment_has_cheat_cases():

@@ -6,21 +6,15 @@ FaultTolerantExecute) on a temporary copy of the course, with a 15 s cell time l
 import pytest
 from faults import FAULTS
 
-from conftest import ROOT, cell_scores, make_course
-from coursetools import notebooks, pipeline, submissions
+from conftest import ROOT, cell_scores, grade_versions
+from coursetools import notebooks, submissions
 
 CASES = [(assignment, student) for assignment, per_student in FAULTS.items() for student in per_student]
 
 
 @pytest.fixture(scope="module")
 def faulty_course(tmp_path_factory):
-    root = make_course(tmp_path_factory, "faulty_course")
-    outcomes = {}
-    for assignment, versions in FAULTS.items():
-        submissions.write_submissions(root, assignment, versions)
-        outcomes[assignment] = pipeline.autograde_each(root, assignment, list(versions), "--Execute.timeout=15",
-                                                       log=lambda _: None)
-    return root, outcomes
+    return grade_versions(tmp_path_factory, "faulty_course", FAULTS, "--Execute.timeout=15")
 
 
 def test_every_assignment_has_fault_cases():
