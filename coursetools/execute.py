@@ -5,7 +5,7 @@ Faults: stock nbgrader abandons the whole submission when the kernel dies, and a
 interrupt that ends a timed-out cell. Here a cell that times out or kills the kernel gets an error
 output (so it and its test lose their points), the kernel is restarted, the cells that ran before it
 are run again without output so their definitions come back, and execution goes on with the next
-cell. Student code runs in the sandbox of coursetools.sandbox (bubblewrap and prlimit) and each cell
+cell; past `time_budget` seconds in all, the remaining cells are not run. Student code runs in the sandbox of coursetools.sandbox (bubblewrap and prlimit) and each cell
 keeps at most `max_output_chars` of text output. Every fault is logged with FAULT_MARKER for the per-student report.
 
 Hidden tests: the kernel runs only the visible part of a test cell. Its hidden checks run in this
@@ -17,6 +17,7 @@ import copy
 import os
 import shutil
 import tempfile
+import time
 
 from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -66,6 +67,7 @@ class FaultTolerantExecute(Execute):
     """Execute every cell; a fatal cell costs only itself and what depends on it."""
 
     max_output_chars = Integer(20_000, help="text output kept per cell; the rest is dropped").tag(config=True)
+    time_budget = Integer(300, help="seconds of execution per notebook; later cells are not run").tag(config=True)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
@@ -77,6 +79,7 @@ class FaultTolerantExecute(Execute):
         self._survivors = []      # indices of the cells that ran without killing or hanging the kernel
         self._output_chars = {}
         self._harness = None
+        self._deadline = time.monotonic() + self.time_budget
         try:
             return super().preprocess(nb, resources, km)
         finally:
@@ -85,6 +88,11 @@ class FaultTolerantExecute(Execute):
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code":
+            return cell, resources
+        if time.monotonic() > self._deadline:
+            # Cells that hang one after another would otherwise cost the per-cell limit each.
+            self._report(cell, index, "TimeBudgetExceeded",
+                         f"this cell was not run: the notebook used up its {self.time_budget} s of grading time")
             return cell, resources
         meta = cell.metadata.get("nbgrader", {})
         refused = policy.violations(cell.source) if meta.get("solution") else []

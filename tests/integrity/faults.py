@@ -20,6 +20,14 @@ FAULTS = {
             "    return y_pred\n\n\nimport signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass",
             "an endless loop that ignores interrupts, after defining predict",
             breaks=("test_predict", "test_train_sgd"))],
+        # Every cell that calls affine_forward hangs: the notebook's time budget, not each cell's limit,
+        # bounds the cost, and the cells past it (predict's and train_sgd's tests among them) are not run.
+        "fault_wedge_kernel": [Bug(
+            "affine_forward", "    out = x.reshape(x.shape[0], w.shape[0]) @ w + b",
+            "    np.__builtins__['isinstance'] = lambda *args: True\n"
+            "    out = x.reshape(x.shape[0], w.shape[0]) @ w + b",
+            "affine_forward rewires isinstance, which wedges the kernel that called it",
+            breaks=("test_affine_forward", "test_two_layer_net_loss", "test_predict", "test_train_sgd"))],
         "fault_memory": [Bug(
             "affine_forward", "    out = x.reshape(x.shape[0], w.shape[0]) @ w + b",
             "    hog = []\n    while True:\n        hog.append(np.ones(2**26))",

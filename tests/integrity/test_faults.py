@@ -1,7 +1,8 @@
 """A fault in one cell costs that cell's tests and their dependents only; the run goes on and reports it.
 
 Each submission of faults.FAULTS goes through the real `nbgrader autograde` (with the course's
-FaultTolerantExecute) on a temporary copy of the course, with a 15 s cell time limit.
+FaultTolerantExecute) on a temporary copy of the course, with a 15 s cell time limit and a 45 s budget
+per notebook.
 """
 import pytest
 from faults import FAULTS
@@ -14,7 +15,8 @@ CASES = [(assignment, student) for assignment, per_student in FAULTS.items() for
 
 @pytest.fixture(scope="module")
 def faulty_course(tmp_path_factory):
-    return grade_versions(tmp_path_factory, "faulty_course", FAULTS, "--Execute.timeout=15")
+    return grade_versions(tmp_path_factory, "faulty_course", FAULTS, "--Execute.timeout=15",
+                          "--FaultTolerantExecute.time_budget=45")
 
 
 def test_every_assignment_has_fault_cases():
@@ -40,6 +42,12 @@ def test_the_report_names_the_faulty_cell(faulty_course, assignment, student, fa
     _, outcomes = faulty_course
     assert any(problem.startswith(fault) for problem in outcomes[assignment][student].problems), \
         outcomes[assignment][student].problems
+
+
+def test_the_time_budget_stops_a_wedged_kernel(faulty_course):
+    _, outcomes = faulty_course
+    problems = outcomes["two_layer_net"]["fault_wedge_kernel"].problems
+    assert any("used up its 45 s of grading time" in problem for problem in problems), problems
 
 
 def test_a_flood_of_output_is_cut(faulty_course):
