@@ -73,3 +73,11 @@ def cell_scores(root, assignment, notebook, student):
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
         graded = gb.find_submission_notebook(notebook.removesuffix(".ipynb"), assignment, student)
         return {g.name: g.auto_score for g in graded.grades if g.cell.cell_type == "code"}
+
+
+def assert_scored_as(root, assignment, student, bugs):
+    """Every notebook of the student's graded submission scored, cell by cell, what `bugs` predict
+    (coursetools.submissions.expected_scores: None for a blank release, [] for full points)."""
+    for name in notebooks.notebook_names(root, assignment):
+        expected = submissions.expected_scores(notebooks.read(root / "source" / assignment / name), bugs)
+        assert cell_scores(root, assignment, name, student) == expected, (student, name)

@@ -3,8 +3,8 @@ through the real `nbgrader autograde`, while an honest complete submission grade
 import pytest
 from cheats import CHEATS
 
-from conftest import ROOT, cell_scores, grade_versions
-from coursetools import notebooks, submissions
+from conftest import ROOT, assert_scored_as, grade_versions
+from coursetools import notebooks
 
 CASES = [(assignment, student) for assignment, per_student in CHEATS.items() for student in per_student]
 
@@ -26,19 +26,14 @@ def test_every_assignment_has_cheat_cases():
 def test_an_honest_submission_still_scores_full(cheating_course, assignment):
     root, outcomes = cheating_course
     assert outcomes[assignment]["honest"].graded and not outcomes[assignment]["honest"].problems
-    for name in notebooks.notebook_names(root, assignment):
-        points = notebooks.auto_graded_points(notebooks.read(root / "source" / assignment / name))
-        assert cell_scores(root, assignment, name, "honest") == points
+    assert_scored_as(root, assignment, "honest", [])
 
 
 @pytest.mark.parametrize("assignment,student", CASES)
 def test_a_cheat_earns_nothing(cheating_course, assignment, student):
     root, outcomes = cheating_course
     assert outcomes[assignment][student].graded, outcomes[assignment][student].problems
-    for name in notebooks.notebook_names(root, assignment):
-        source_nb = notebooks.read(root / "source" / assignment / name)
-        expected = submissions.expected_scores(source_nb, CHEATS[assignment][student].bugs)
-        assert cell_scores(root, assignment, name, student) == expected
+    assert_scored_as(root, assignment, student, CHEATS[assignment][student].bugs)
 
 
 @pytest.mark.parametrize("student,reason", [

@@ -7,8 +7,8 @@ per notebook.
 import pytest
 from faults import FAULTS
 
-from conftest import ROOT, cell_scores, grade_versions
-from coursetools import notebooks, submissions
+from conftest import ROOT, assert_scored_as, grade_versions
+from coursetools import notebooks
 
 CASES = [(assignment, student) for assignment, per_student in FAULTS.items() for student in per_student]
 
@@ -27,10 +27,7 @@ def test_every_assignment_has_fault_cases():
 def test_a_fault_costs_only_what_it_breaks(faulty_course, assignment, student):
     root, outcomes = faulty_course
     assert outcomes[assignment][student].graded, outcomes[assignment][student].problems
-    for name in notebooks.notebook_names(root, assignment):
-        source_nb = notebooks.read(root / "source" / assignment / name)
-        expected = submissions.expected_scores(source_nb, FAULTS[assignment][student])
-        assert cell_scores(root, assignment, name, student) == expected
+    assert_scored_as(root, assignment, student, FAULTS[assignment][student])
 
 
 @pytest.mark.parametrize("assignment,student,fault", [
