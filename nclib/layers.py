@@ -162,6 +162,44 @@ def swish_backward(dout, cache):
     return dout * (h + s * (1 - h))
 
 
+def dropout_forward(x, dropout_param):
+    """Inverted dropout: in training, keep each unit with probability p and divide by p, so that the
+    expected output equals x and nothing changes at test time.
+
+    Args:
+        x: array of any shape.
+        dropout_param: dict with p (keep probability, 0 < p <= 1), mode ("train" or "test") and seed
+            (an int, for the same mask at every call, as a gradient check needs, or a
+            numpy.random.Generator, whose stream moves on at every call).
+    Returns:
+        out: x.shape.
+        cache: (dropout_param, mask) with mask of x.shape (None in test mode).
+    """
+    p, mode = dropout_param["p"], dropout_param.get("mode", "train")
+    if not 0 < p <= 1:
+        raise ValueError(f"dropout_param['p'] is the keep probability and must lie in (0, 1], got {p}")
+    if mode == "test":
+        return x, (dropout_param, None)
+    if mode != "train":
+        raise ValueError(f"dropout_param['mode'] must be 'train' or 'test', got {mode!r}")
+    rng = np.random.default_rng(dropout_param.get("seed"))
+    mask = (rng.random(np.shape(x)) < p) / p
+    return x * mask, (dropout_param, mask)
+
+
+def dropout_backward(dout, cache):
+    """Inverted dropout, backward.
+
+    Args:
+        dout: upstream gradient, x.shape.
+        cache: (dropout_param, mask) from dropout_forward.
+    Returns:
+        dx: x.shape.
+    """
+    _, mask = cache
+    return dout if mask is None else dout * mask
+
+
 ACTIVATIONS = {
     "relu": (relu_forward, relu_backward),
     "sigmoid": (sigmoid_forward, sigmoid_backward),

@@ -6,7 +6,8 @@ scores (N, C) when y is None, else (loss, grads) with grads keyed like params.
 import numpy as np
 
 from nclib.init import init_fc_params
-from nclib.layers import ACTIVATIONS, affine_backward, affine_forward
+from nclib.layers import (ACTIVATIONS, affine_backward, affine_forward, dropout_backward, dropout_forward,
+                          relu_backward, relu_forward)
 from nclib.losses import softmax_loss
 
 
@@ -115,6 +116,71 @@ class TwoLayerNet:
 
     def _loss_fn(self, params, X, y=None):
         return two_layer_net_loss(params, X, y, self.reg, self.activation)
+
+
+class FullyConnectedNet:
+    """{affine - relu - [dropout]} x (L - 1) - affine - softmax, with L2 regularisation 0.5 * reg * sum(W^2).
+
+    Args:
+        hidden_dims: sizes of the L - 1 hidden layers (may be empty: softmax regression).
+        input_dim: D; num_classes: C.
+        dropout_keep_ratio: probability of keeping a hidden unit in training; 1 for no dropout.
+        normalization: None. (The BatchNorm assignment adds "batchnorm" and "layernorm" here: the
+            normalisation goes between each hidden affine layer and its ReLU.)
+        reg: L2 strength (biases are not regularised).
+        weight_scale: standard deviation of the initial weights; None for He scaling.
+        dtype: float dtype of the parameters and computation.
+        seed: seed of the initial weights and of the dropout masks.
+        dropout_seed: an int fixes the dropout mask (the same at every call, for gradient checks);
+            None draws new masks from a generator seeded by `seed`.
+    """
+
+    def __init__(self, hidden_dims, input_dim=64, num_classes=10, dropout_keep_ratio=1.0, normalization=None,
+                 reg=0.0, weight_scale=None, dtype=np.float64, seed=0, dropout_seed=None):
+        if normalization is not None:
+            raise ValueError(f"normalization={normalization!r} is not available yet; use None")
+        if not 0 < dropout_keep_ratio <= 1:
+            raise ValueError(f"dropout_keep_ratio must lie in (0, 1], got {dropout_keep_ratio}")
+        self.num_layers = len(hidden_dims) + 1
+        self.reg = reg
+        self.dtype = dtype
+        self.use_dropout = dropout_keep_ratio != 1
+        self.dropout_param = {"p": dropout_keep_ratio,
+                              "seed": dropout_seed if dropout_seed is not None else np.random.default_rng(seed)}
+        params = init_fc_params([input_dim, *hidden_dims, num_classes], weight_scale, seed)
+        self.params = {k: v.astype(dtype) for k, v in params.items()}
+
+    def loss(self, X, y=None):
+        """Scores (N, C) if y is None (test mode: no dropout), else (loss, grads) for X (N, D), y (N,)."""
+        X = np.asarray(X).astype(self.dtype)
+        self.dropout_param["mode"] = "test" if y is None else "train"
+        caches = []
+        h = X
+        for i in range(1, self.num_layers):
+            h, fc_cache = affine_forward(h, self.params[f"W{i}"], self.params[f"b{i}"])
+            h, relu_cache = relu_forward(h)
+            drop_cache = None
+            if self.use_dropout:
+                h, drop_cache = dropout_forward(h, self.dropout_param)
+            caches.append((fc_cache, relu_cache, drop_cache))
+        L = self.num_layers
+        scores, last_cache = affine_forward(h, self.params[f"W{L}"], self.params[f"b{L}"])
+        if y is None:
+            return scores
+        loss, dscores = softmax_loss(scores, y)
+        grads = {}
+        dh, grads[f"W{L}"], grads[f"b{L}"] = affine_backward(dscores, last_cache)
+        for i in range(L - 1, 0, -1):
+            fc_cache, relu_cache, drop_cache = caches[i - 1]
+            if drop_cache is not None:
+                dh = dropout_backward(dh, drop_cache)
+            dh = relu_backward(dh, relu_cache)
+            dh, grads[f"W{i}"], grads[f"b{i}"] = affine_backward(dh, fc_cache)
+        for i in range(1, L + 1):
+            W = self.params[f"W{i}"]
+            loss += 0.5 * self.reg * np.sum(W * W)
+            grads[f"W{i}"] += self.reg * W
+        return float(loss), grads
 
 
 def _activation(name):
