@@ -10,7 +10,7 @@ import copy
 
 import numpy as np
 
-from nclib import layers, losses, models
+from nclib import layers, losses, models, optim
 
 RTOL = 1e-6
 ATOL = 1e-9
@@ -299,6 +299,55 @@ def _train_sgd(name, student_fn):
             _assert_close(where, f"history[{key!r}]", history[key], expected[key])
 
 
+def _update_rule_spec(reference, state_keys):
+    """Three successive steps per case, the student's returned config fed back in: checks next_w and the
+    state the rule must carry (velocity, cache, m, v, t), and that w and dw are not changed in place."""
+    def run(name, student_fn):
+        rng = np.random.default_rng(12)
+        shapes = [(5,), (3, 4), (1, 1), (2, 3, 2)]
+        for number, shape in enumerate(shapes, start=1):
+            w = rng.standard_normal(shape)
+            # the first case relies on the documented defaults
+            config = None if number == 1 else {"learning_rate": float(10 ** rng.uniform(-3, -1))}
+            student_config, reference_config = copy.deepcopy(config), copy.deepcopy(config)
+            for step in (1, 2, 3):
+                where = f"{name}, hidden case {number} of {len(shapes)} (w {shape}, step {step})"
+                dw = rng.standard_normal(shape)
+                expected_w, reference_config = reference(w, dw, reference_config)
+                given = (w.copy(), dw.copy(), copy.deepcopy(student_config))
+                actual = _call(where, student_fn, *given)
+                _assert_unchanged(where, (w, dw), given[:2])
+                _assert(isinstance(actual, tuple) and len(actual) == 2,
+                        f"{where}: must return (next_w, config), got {_kind(actual)}")
+                next_w, student_config = actual
+                _assert(isinstance(student_config, dict), f"{where}: config must be a dict, got {_kind(student_config)}")
+                _assert_close(where, "next_w", next_w, expected_w)
+                for key in state_keys:
+                    _assert(key in student_config, f"{where}: config must keep {key!r} for the next step")
+                    _assert_close(where, f"config[{key!r}]", student_config[key], reference_config[key])
+                w = expected_w
+    return run
+
+
+def _dropout_cases(seed):
+    rng = np.random.default_rng(seed)
+    cases = []
+    for shape, p, mode in [((4, 5), 0.5, "train"), ((1, 7), 0.8, "train"), ((2, 3, 4), 0.3, "train"),
+                           ((6, 6), 1.0, "train"), ((3, 5), 0.5, "test")]:
+        x = rng.standard_normal(shape)
+        param = {"p": p, "mode": mode, "seed": int(rng.integers(1000))}
+        cases.append(((x, param), f"x {shape}, p={p}, {mode} mode"))
+    return cases
+
+
+def _dropout_backward(name, student_fn):
+    rng = np.random.default_rng(14)
+    cases = []
+    for (x, param), description in _dropout_cases(13):
+        cases.append(((rng.standard_normal(x.shape), layers.dropout_forward(x, param)[1]), description))
+    _compare_cases(name, student_fn, layers.dropout_backward, cases, ["dx"])
+
+
 SPECS = {
     "affine_forward": _forward_spec(layers.affine_forward, _affine_cases, 1),
     "affine_backward": _affine_backward,
@@ -310,4 +359,10 @@ SPECS = {
     "two_layer_net_loss": _two_layer_net_loss,
     "predict": _predict,
     "train_sgd": _train_sgd,
+    "sgd": _update_rule_spec(optim.sgd, ()),
+    "sgd_momentum": _update_rule_spec(optim.sgd_momentum, ("velocity",)),
+    "rmsprop": _update_rule_spec(optim.rmsprop, ("cache",)),
+    "adam": _update_rule_spec(optim.adam, ("m", "v", "t")),
+    "dropout_forward": _forward_spec(layers.dropout_forward, _dropout_cases, 13),
+    "dropout_backward": _dropout_backward,
 }

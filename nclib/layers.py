@@ -173,7 +173,8 @@ def dropout_forward(x, dropout_param):
             numpy.random.Generator, whose stream moves on at every call).
     Returns:
         out: x.shape.
-        cache: (dropout_param, mask) with mask of x.shape (None in test mode).
+        cache: (dropout_param, mask) with mask of x.shape (None in test mode): the mask is
+            (numpy.random.default_rng(seed).random(x.shape) < p) / p, one draw per call.
     """
     p, mode = dropout_param["p"], dropout_param.get("mode", "train")
     if not 0 < p <= 1:

@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from nclib import grading, layers, losses, models
+from nclib import grading, layers, losses, models, optim
 
 REFERENCE = {
     "affine_forward": layers.affine_forward,
@@ -20,6 +20,12 @@ REFERENCE = {
     "two_layer_net_loss": models.two_layer_net_loss,
     "predict": models.predict,
     "train_sgd": models.train_sgd,
+    "sgd": optim.sgd,
+    "sgd_momentum": optim.sgd_momentum,
+    "rmsprop": optim.rmsprop,
+    "adam": optim.adam,
+    "dropout_forward": layers.dropout_forward,
+    "dropout_backward": layers.dropout_backward,
 }
 
 
@@ -365,6 +371,142 @@ def train_sgd_epoch_length_zero_for_large_batches(*args, **kwargs):
     return student_sgd(*args, bug="epoch_can_be_0", **kwargs)
 
 
+# --- update rules -----------------------------------------------------------------------------------
+
+def settings(config, **defaults):
+    config = dict(config or {})
+    for key, value in defaults.items():
+        config.setdefault(key, value)
+    return config
+
+
+def sgd_ok(w, dw, config=None):
+    config = settings(config, learning_rate=1e-2)
+    return w - config["learning_rate"] * dw, config
+
+
+def sgd_in_place(w, dw, config=None):
+    config = settings(config, learning_rate=1e-2)
+    w -= config["learning_rate"] * dw
+    return w, config
+
+
+def sgd_ascent(w, dw, config=None):
+    config = settings(config, learning_rate=1e-2)
+    return w + config["learning_rate"] * dw, config
+
+
+def sgd_momentum_ok(w, dw, config=None):
+    config = settings(config, learning_rate=1e-2, momentum=0.9)
+    velocity = config["momentum"] * config.get("velocity", 0 * w) - config["learning_rate"] * dw
+    config["velocity"] = velocity
+    return w + velocity, config
+
+
+def sgd_momentum_sign_flipped(w, dw, config=None):
+    config = settings(config, learning_rate=1e-2, momentum=0.9)
+    velocity = config["momentum"] * config.get("velocity", 0 * w) + config["learning_rate"] * dw
+    config["velocity"] = velocity
+    return w + velocity, config
+
+
+def sgd_momentum_velocity_not_stored(w, dw, config=None):
+    config = settings(config, learning_rate=1e-2, momentum=0.9)
+    velocity = config["momentum"] * config.get("velocity", 0 * w) - config["learning_rate"] * dw
+    return w + velocity, config
+
+
+def rmsprop_ok(w, dw, config=None):
+    config = settings(config, learning_rate=1e-2, decay_rate=0.99, epsilon=1e-8)
+    cache = config.get("cache", np.zeros_like(w))
+    config["cache"] = config["decay_rate"] * cache + (1 - config["decay_rate"]) * np.square(dw)
+    return w - config["learning_rate"] * dw / (np.sqrt(config["cache"]) + config["epsilon"]), config
+
+
+def rmsprop_cache_not_updated(w, dw, config=None):
+    config = settings(config, learning_rate=1e-2, decay_rate=0.99, epsilon=1e-8)
+    cache = config.setdefault("cache", np.zeros_like(w))
+    new_cache = config["decay_rate"] * cache + (1 - config["decay_rate"]) * np.square(dw)
+    return w - config["learning_rate"] * dw / (np.sqrt(new_cache) + config["epsilon"]), config
+
+
+def rmsprop_epsilon_inside_sqrt(w, dw, config=None):
+    config = settings(config, learning_rate=1e-2, decay_rate=0.99, epsilon=1e-8)
+    cache = config.get("cache", np.zeros_like(w))
+    config["cache"] = config["decay_rate"] * cache + (1 - config["decay_rate"]) * np.square(dw)
+    return w - config["learning_rate"] * dw / np.sqrt(config["cache"] + 1e-4), config
+
+
+def student_adam(w, dw, config, bug=None):
+    config = settings(config, learning_rate=1e-3, beta1=0.9, beta2=0.999, epsilon=1e-8, t=0)
+    t = config["t"] + (0 if bug == "t_not_incremented_first" else 1)
+    m = config["beta1"] * config.get("m", np.zeros_like(w)) + (1 - config["beta1"]) * dw
+    v = config["beta2"] * config.get("v", np.zeros_like(w)) + (1 - config["beta2"]) * dw ** 2
+    if bug == "no_bias_correction":
+        m_hat, v_hat = m, v
+    else:
+        m_hat, v_hat = m / (1 - config["beta1"] ** max(t, 1)), v / (1 - config["beta2"] ** max(t, 1))
+    config.update(m=m, v=v, t=t if bug != "t_not_stored" else config["t"])
+    return w - config["learning_rate"] * m_hat / (np.sqrt(v_hat) + config["epsilon"]), config
+
+
+def adam_ok(w, dw, config=None):
+    return student_adam(w, dw, config)
+
+
+def adam_without_bias_correction(w, dw, config=None):
+    return student_adam(w, dw, config, bug="no_bias_correction")
+
+
+def adam_t_not_stored(w, dw, config=None):
+    return student_adam(w, dw, config, bug="t_not_stored")
+
+
+# --- dropout ----------------------------------------------------------------------------------------
+
+def dropout_forward_ok(x, dropout_param):
+    if dropout_param.get("mode", "train") == "test":
+        return x.copy(), (dropout_param, None)
+    p = dropout_param["p"]
+    mask = (np.random.default_rng(dropout_param.get("seed")).random(x.shape) < p) / p
+    return x * mask, (dropout_param, mask)
+
+
+def dropout_forward_not_inverted(x, dropout_param):
+    if dropout_param.get("mode", "train") == "test":
+        return x, (dropout_param, None)
+    mask = np.random.default_rng(dropout_param.get("seed")).random(x.shape) < dropout_param["p"]
+    return x * mask, (dropout_param, mask)
+
+
+def dropout_forward_p_as_drop_probability(x, dropout_param):
+    if dropout_param.get("mode", "train") == "test":
+        return x, (dropout_param, None)
+    p = 1 - dropout_param["p"]
+    mask = (np.random.default_rng(dropout_param.get("seed")).random(x.shape) < p) / max(p, 1e-12)
+    return x * mask, (dropout_param, mask)
+
+
+def dropout_forward_also_in_test_mode(x, dropout_param):
+    p = dropout_param["p"]
+    mask = (np.random.default_rng(dropout_param.get("seed")).random(x.shape) < p) / p
+    return x * mask, (dropout_param, mask)
+
+
+def dropout_backward_ok(dout, cache):
+    _, mask = cache
+    return dout.copy() if mask is None else dout * mask
+
+
+def dropout_backward_ignores_mask(dout, cache):
+    return dout.copy()
+
+
+def dropout_backward_mask_without_scaling(dout, cache):
+    _, mask = cache
+    return dout if mask is None else dout * (mask > 0)
+
+
 # ===================================================================================================
 
 CORRECT = {
@@ -378,6 +520,12 @@ CORRECT = {
     "two_layer_net_loss": [two_layer_net_loss_ok],
     "predict": [predict_ok],
     "train_sgd": [train_sgd_ok, train_sgd_other_sampler],
+    "sgd": [sgd_ok],
+    "sgd_momentum": [sgd_momentum_ok],
+    "rmsprop": [rmsprop_ok],
+    "adam": [adam_ok],
+    "dropout_forward": [dropout_forward_ok],
+    "dropout_backward": [dropout_backward_ok],
 }
 
 BUGS = {
@@ -400,6 +548,13 @@ BUGS = {
                   train_sgd_separate_indices_for_X_and_y, train_sgd_same_batch_every_iteration,
                   train_sgd_not_recording_losses, train_sgd_rebinding_params, train_sgd_epoch_boundary_off_by_one,
                   train_sgd_epoch_length_zero_for_large_batches],
+    "sgd": [sgd_in_place, sgd_ascent],
+    "sgd_momentum": [sgd_momentum_sign_flipped, sgd_momentum_velocity_not_stored],
+    "rmsprop": [rmsprop_cache_not_updated, rmsprop_epsilon_inside_sqrt],
+    "adam": [adam_without_bias_correction, adam_t_not_stored],
+    "dropout_forward": [dropout_forward_not_inverted, dropout_forward_p_as_drop_probability,
+                        dropout_forward_also_in_test_mode],
+    "dropout_backward": [dropout_backward_ignores_mask, dropout_backward_mask_without_scaling],
 }
 
 
