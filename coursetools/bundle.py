@@ -41,13 +41,20 @@ def build_bundle(root, dest):
     (dest / MARKER).write_text("A student bundle written by `python -m coursetools bundle`; rebuilding replaces it.\n")
     for assignment in assignments:
         shutil.copytree(root / "release" / assignment, dest / assignment, ignore=_IGNORED)
-    (dest / "nclib").mkdir()
-    (dest / "nclib" / "__init__.py").write_text(_init_py())
-    for module in GIVEN_MODULES:
-        shutil.copy2(root / "nclib" / f"{module}.py", dest / "nclib" / f"{module}.py")
+    write_given_nclib(root, dest / "nclib")
     (dest / "pyproject.toml").write_text(_pyproject())
     (dest / "README.md").write_text(_readme(sorted(p.relative_to(dest) for p in dest.glob("*/*.ipynb"))))
     return dest
+
+
+def write_given_nclib(root, folder):
+    """Write nclib as students have it into folder (new): an __init__.py and the given modules only.
+    This is also the nclib that student code sees when it is graded (coursetools.sandbox)."""
+    folder = Path(folder)
+    folder.mkdir()
+    (folder / "__init__.py").write_text(_init_py())
+    for module in GIVEN_MODULES:
+        shutil.copy2(Path(root) / "nclib" / f"{module}.py", folder / f"{module}.py")
 
 
 def check_given_module(path):

@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 import nclib
-from nclib import GIVEN_MODULES
+from coursetools import bundle
 
 MEMORY_BYTES = 4 * 1024**3
 CPU_SECONDS = 600
@@ -24,12 +24,9 @@ COURSETOOLS = Path(__file__).resolve().parent
 
 @functools.cache
 def given_nclib():
-    """A folder holding nclib as students have it: __init__.py and the given modules (made once)."""
+    """A folder holding nclib as students have it, the same as in the student bundle (made once)."""
     folder = Path(tempfile.mkdtemp(prefix="nclib-given-")) / "nclib"
-    folder.mkdir()
-    shutil.copy(NCLIB / "__init__.py", folder)
-    for module in GIVEN_MODULES:
-        shutil.copy(NCLIB / f"{module}.py", folder)
+    bundle.write_given_nclib(NCLIB.parent, folder)
     return folder
 
 
