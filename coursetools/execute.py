@@ -25,7 +25,7 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Integer
 
-from coursetools import policy, sandbox
+from coursetools import notebooks, policy, sandbox
 from coursetools.trusted import Harness, HarnessFailure, run_check, split_hidden_tests
 
 FAULT_MARKER = "GRADING FAULT"
@@ -59,7 +59,7 @@ class SandboxedKernelManager(AsyncKernelManager):
 
 def is_definition(cell):
     """Cells whose code the hidden checks run: the student's solution cells and locked given code."""
-    meta = cell.metadata.get("nbgrader", {})
+    meta = notebooks.meta(cell)
     return cell.cell_type == "code" and bool(meta.get("solution") or (meta.get("locked") and not meta.get("grade")))
 
 
@@ -94,7 +94,7 @@ class FaultTolerantExecute(Execute):
             self._report(cell, index, "TimeBudgetExceeded",
                          f"this cell was not run: the notebook used up its {self.time_budget} s of grading time")
             return cell, resources
-        meta = cell.metadata.get("nbgrader", {})
+        meta = notebooks.meta(cell)
         refused = policy.violations(cell.source) if meta.get("solution") else []
         if refused:
             return self._refuse(cell, index, refused), resources
@@ -157,7 +157,7 @@ class FaultTolerantExecute(Execute):
 
     def _report(self, cell, index, ename, message, note=""):
         """An error output on the cell, and a FAULT_MARKER line in the log for the per-student report."""
-        where = cell.metadata.get("nbgrader", {}).get("grade_id") or f"cell {index}"
+        where = notebooks.meta(cell).get("grade_id") or f"cell {index}"
         self.log.warning("%s: %s: %s", FAULT_MARKER, where, message)
         cell.outputs.append(NotebookNode(output_type="error", ename=ename, evalue=message,
                                          traceback=[f"{ename}: {message}.{note}"]))
@@ -171,7 +171,7 @@ class FaultTolerantExecute(Execute):
         self.start_new_kernel()
         self.start_new_kernel_client()
         for index in self._survivors:
-            if self.nb.cells[index].metadata.get("nbgrader", {}).get("grade"):
+            if notebooks.meta(self.nb.cells[index]).get("grade"):
                 continue  # tests define nothing later cells need
             silent = copy.deepcopy(self.nb.cells[index])
             try:

@@ -7,11 +7,13 @@ nbgrader drops the whole submission. Restoring the flags first grades the cell a
 from nbgrader.api import MissingEntry
 from nbgrader.preprocessors import OverwriteCells
 
+from coursetools import notebooks
+
 
 class RestoreCells(OverwriteCells):
 
     def preprocess_cell(self, cell, resources, cell_index):
-        meta = cell.metadata.get("nbgrader", {})
+        meta = notebooks.meta(cell)
         grade_id = meta.get("grade_id")
         if grade_id is not None:
             for flag, find in (("grade", self.gradebook.find_grade_cell),
