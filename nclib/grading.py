@@ -348,6 +348,77 @@ def _dropout_backward(name, student_fn):
     _compare_cases(name, student_fn, layers.dropout_backward, cases, ["dx"])
 
 
+def _fc_net_loss(name, student_fn):
+    rng = np.random.default_rng(15)
+    cases = []
+    # logit_shift is added to the last bias: a shift of every score changes neither the loss nor the
+    # gradients, but makes an unshifted softmax overflow
+    for N, dims, reg, keep, with_labels, logit_shift in [
+        (5, [4, 3], 0.0, 1.0, False, 0),          # no hidden layer: softmax regression
+        (5, [4, 6, 3], 0.0, 1.0, False, 0),
+        (6, [5, 7, 4], 0.0, 1.0, True, 0),
+        (4, [3, 6, 5, 2], 0.4, 1.0, True, 0),
+        (7, [6, 5, 4, 3, 4], 0.1, 1.0, True, 0),  # three hidden layers
+        (1, [4, 5, 3], 0.2, 1.0, True, 0),
+        (6, [5, 8, 7, 3], 0.0, 0.6, True, 0),     # dropout in training
+        (6, [5, 8, 7, 3], 0.0, 0.6, False, 0),    # ... and none at test time
+        (3, [2, 4], 0.3, 1.0, True, 0),
+        (5, [4, 6, 3], 0.1, 1.0, True, 5000),
+    ]:
+        params = {}
+        for i, (fan_in, fan_out) in enumerate(zip(dims[:-1], dims[1:]), start=1):
+            params[f"W{i}"] = rng.standard_normal((fan_in, fan_out))
+            params[f"b{i}"] = rng.standard_normal(fan_out)
+        params[f"b{len(dims) - 1}"] += logit_shift
+        X = rng.standard_normal((N, dims[0]))
+        y = rng.integers(dims[-1], size=N) if with_labels else None
+        dropout_param = None if keep == 1.0 else {"p": keep, "seed": int(rng.integers(1000))}
+        description = (f"X {X.shape}, layer sizes {dims}, reg={reg}, "
+                       + (f"dropout keep {keep}, " if dropout_param else "") + ("with y" if with_labels else "y=None")
+                       + (", large logits" if logit_shift else ""))
+        cases.append(((params, X, y, reg, dropout_param), description))
+    scores_cases = [case for case in cases if case[0][2] is None]
+    loss_cases = [case for case in cases if case[0][2] is not None]
+    _compare_cases(name, student_fn, models.fc_net_loss, scores_cases, ["scores"])
+    _compare_cases(name, student_fn, models.fc_net_loss, loss_cases, ["loss", "grads"])
+
+
+def _sgd_mean_objective(name, student_fn):
+    rng = np.random.default_rng(16)
+    cases = []
+    for n, d in [(4, 3), (1, 2), (9, 1), (6, 5)]:
+        X, w0 = rng.standard_normal((n, d)), rng.standard_normal(d)
+        cases.append(((X, w0), f"X {X.shape}, w0 {w0.shape}"))
+    _compare_cases(name, student_fn, optim.sgd_mean_objective, cases, ["iterates"])
+
+
+def _collapse_linear(name, student_fn):
+    rng = np.random.default_rng(17)
+    cases = []
+    for dims in [[3, 4], [3, 5, 2], [4, 6, 5, 3], [2, 3, 3, 4, 1]]:
+        params = {}
+        for i, (fan_in, fan_out) in enumerate(zip(dims[:-1], dims[1:]), start=1):
+            params[f"W{i}"] = rng.standard_normal((fan_in, fan_out))
+            params[f"b{i}"] = rng.standard_normal(fan_out)
+        cases.append(((params,), f"layer sizes {dims}"))
+    _compare_cases(name, student_fn, models.collapse_linear, cases, ["W", "b"])
+
+
+XOR_INPUTS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+
+
+def _xor_weights(name, student_fn):
+    weights = _call(name, student_fn)
+    _assert(isinstance(weights, tuple) and len(weights) == 2, f"{name}: must return (W1, w2), got {_kind(weights)}")
+    W1, w2 = (np.asarray(w, dtype=np.float64) for w in weights)
+    _assert(W1.shape == (2, 2) and w2.shape == (2,),
+            f"{name}: W1 must have shape (2, 2) and w2 shape (2,), got {W1.shape} and {w2.shape}")
+    _assert(np.all(np.isfinite(W1)) and np.all(np.isfinite(w2)), f"{name}: the weights contain inf or nan")
+    outputs = models.xor_network(XOR_INPUTS, W1, w2)
+    wrong = [tuple(int(v) for v in x) for x, out in zip(XOR_INPUTS, outputs) if out != int(x[0]) ^ int(x[1])]
+    _assert(not wrong, f"{name}: the network gets XOR wrong on the inputs {wrong}")
+
+
 SPECS = {
     "affine_forward": _forward_spec(layers.affine_forward, _affine_cases, 1),
     "affine_backward": _affine_backward,
@@ -365,4 +436,8 @@ SPECS = {
     "adam": _update_rule_spec(optim.adam, ("m", "v", "t")),
     "dropout_forward": _forward_spec(layers.dropout_forward, _dropout_cases, 13),
     "dropout_backward": _dropout_backward,
+    "fc_net_loss": _fc_net_loss,
+    "sgd_mean_objective": _sgd_mean_objective,
+    "collapse_linear": _collapse_linear,
+    "xor_weights": _xor_weights,
 }

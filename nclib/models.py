@@ -153,34 +153,88 @@ class FullyConnectedNet:
     def loss(self, X, y=None):
         """Scores (N, C) if y is None (test mode: no dropout), else (loss, grads) for X (N, D), y (N,)."""
         X = np.asarray(X).astype(self.dtype)
-        self.dropout_param["mode"] = "test" if y is None else "train"
-        caches = []
-        h = X
-        for i in range(1, self.num_layers):
-            h, fc_cache = affine_forward(h, self.params[f"W{i}"], self.params[f"b{i}"])
-            h, relu_cache = relu_forward(h)
-            drop_cache = None
-            if self.use_dropout:
-                h, drop_cache = dropout_forward(h, self.dropout_param)
-            caches.append((fc_cache, relu_cache, drop_cache))
-        L = self.num_layers
-        scores, last_cache = affine_forward(h, self.params[f"W{L}"], self.params[f"b{L}"])
-        if y is None:
-            return scores
-        loss, dscores = softmax_loss(scores, y)
-        grads = {}
-        dh, grads[f"W{L}"], grads[f"b{L}"] = affine_backward(dscores, last_cache)
-        for i in range(L - 1, 0, -1):
-            fc_cache, relu_cache, drop_cache = caches[i - 1]
-            if drop_cache is not None:
-                dh = dropout_backward(dh, drop_cache)
-            dh = relu_backward(dh, relu_cache)
-            dh, grads[f"W{i}"], grads[f"b{i}"] = affine_backward(dh, fc_cache)
-        for i in range(1, L + 1):
-            W = self.params[f"W{i}"]
-            loss += 0.5 * self.reg * np.sum(W * W)
-            grads[f"W{i}"] += self.reg * W
-        return float(loss), grads
+        return fc_net_loss(self.params, X, y, self.reg, self.dropout_param if self.use_dropout else None)
+
+
+def fc_net_loss(params, X, y=None, reg=0.0, dropout_param=None):
+    """{affine - relu - [dropout]} x (L - 1) - affine - softmax, with L2 regularisation 0.5 * reg * sum(W^2).
+
+    Args:
+        params: dict with W1 (D, H_1), b1 (H_1,), ..., WL (H_{L-1}, C), bL (C,); L = len(params) // 2.
+        X: (N, D) inputs.
+        y: (N,) int labels in 0..C-1, or None.
+        reg: L2 strength; the biases are not regularised.
+        dropout_param: None for no dropout, else a dict with p (keep probability) and seed, as
+            dropout_forward takes it, applied after every hidden ReLU in training only (y given).
+    Returns:
+        scores (N, C) if y is None, else (loss, grads): loss a float, grads a dict keyed like params.
+    """
+    L = len(params) // 2
+    if sorted(params) != sorted(f"{kind}{i}" for i in range(1, L + 1) for kind in "Wb"):
+        raise ValueError(f"params must hold W1, b1, ..., WL, bL; got {sorted(params)}")
+    if dropout_param is not None:
+        dropout_param = {**dropout_param, "mode": "test" if y is None else "train"}
+    caches = []
+    h = X
+    for i in range(1, L):
+        h, fc_cache = affine_forward(h, params[f"W{i}"], params[f"b{i}"])
+        h, relu_cache = relu_forward(h)
+        drop_cache = None
+        if dropout_param is not None:
+            h, drop_cache = dropout_forward(h, dropout_param)
+        caches.append((fc_cache, relu_cache, drop_cache))
+    scores, last_cache = affine_forward(h, params[f"W{L}"], params[f"b{L}"])
+    if y is None:
+        return scores
+    loss, dscores = softmax_loss(scores, y)
+    grads = {}
+    dh, grads[f"W{L}"], grads[f"b{L}"] = affine_backward(dscores, last_cache)
+    for i in range(L - 1, 0, -1):
+        fc_cache, relu_cache, drop_cache = caches[i - 1]
+        if drop_cache is not None:
+            dh = dropout_backward(dh, drop_cache)
+        dh = relu_backward(dh, relu_cache)
+        dh, grads[f"W{i}"], grads[f"b{i}"] = affine_backward(dh, fc_cache)
+    for i in range(1, L + 1):
+        W = params[f"W{i}"]
+        loss += 0.5 * reg * np.sum(W * W)
+        grads[f"W{i}"] = grads[f"W{i}"] + reg * W
+    return float(loss), grads
+
+
+def collapse_linear(params):
+    """The single affine map (W, b) computed by a stack of affine layers with no activation in between.
+
+    Args:
+        params: dict with W1 (D, H_1), b1 (H_1,), ..., WL (H_{L-1}, C), bL (C,).
+    Returns:
+        W: (D, C) = W1 W2 ... WL; b: (C,) = (...((b1 W2 + b2) W3 + b3) ...) WL + bL, so that for any
+        X (N, D) the stack gives X @ W + b.
+    """
+    L = len(params) // 2
+    W, b = params["W1"], params["b1"]
+    for i in range(2, L + 1):
+        W, b = W @ params[f"W{i}"], b @ params[f"W{i}"] + params[f"b{i}"]
+    return W, b
+
+
+def xor_network(X, W1, w2):
+    """The 2-2-1 network of problem set 004, 3.1: sigmoid hidden units, a threshold output, no biases.
+
+    Args:
+        X: (N, 2) inputs; W1: (2, 2), W1[i, j] the weight from input i to hidden unit j; w2: (2,) the
+            weights from the hidden units to the output.
+    Returns:
+        (N,) int outputs: 1 where sigmoid(X @ W1) @ w2 > 0, else 0.
+    """
+    hidden = 1.0 / (1.0 + np.exp(-(X @ W1)))
+    return (hidden @ w2 > 0).astype(int)
+
+
+def xor_weights():
+    """Weights (W1 (2, 2), w2 (2,)) for which xor_network computes XOR on {0, 1}^2: the problem set's
+    answer with the sign of w6 corrected (w1 = w3 = 10, w2 = w4 = 1, w5 = 5, w6 = -6)."""
+    return np.array([[10.0, 1.0], [10.0, 1.0]]), np.array([5.0, -6.0])
 
 
 def _activation(name):

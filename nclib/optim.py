@@ -58,6 +58,22 @@ def adam(w, dw, config=None):
     return w - config["learning_rate"] * m_hat / (np.sqrt(v_hat) + config["epsilon"]), config
 
 
+def sgd_mean_objective(X, w0):
+    """SGD on C(w) = 1/(2n) sum_i ||w - x_i||^2 with step 1/(t+1), visiting the examples in order
+    (exam 000, question 1): w_{t+1} = w_t - (w_t - x_{t+1}) / (t + 1).
+
+    Args:
+        X: (n, d) examples x_1, ..., x_n as rows; w0: (d,) starting point.
+    Returns:
+        (n + 1, d) iterates w_0, w_1, ..., w_n; w_t is the mean of x_1, ..., x_t for t >= 1.
+    """
+    iterates = [np.asarray(w0, dtype=np.float64)]
+    for t, x in enumerate(X):
+        w = iterates[-1]
+        iterates.append(w - (w - x) / (t + 1))
+    return np.array(iterates).reshape(len(X) + 1, np.shape(w0)[0])
+
+
 def _with_defaults(config, **defaults):
     """A new dict: the defaults, overridden by config (which is not changed)."""
     if config is not None and not isinstance(config, dict):
