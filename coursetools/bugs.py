@@ -27,4 +27,17 @@ BUGS = {
             "the learning rate decays every iteration instead of every epoch",
             breaks=("test_train_sgd",)),
     ],
+    "fc_net": [
+        Bug("adam", "    m_hat = m / (1 - config[\"beta1\"] ** t)\n    v_hat = v / (1 - config[\"beta2\"] ** t)\n",
+            "    m_hat, v_hat = m, v\n",
+            "Adam without the bias correction", breaks=("test_adam",)),
+        Bug("rmsprop", "    config[\"cache\"] = cache\n", "",
+            "RMSProp does not store its cache, so every step starts from zero", breaks=("test_rmsprop",)),
+        Bug("sgd_momentum", "v = config[\"momentum\"] * v - config[\"learning_rate\"] * dw",
+            "v = config[\"momentum\"] * v + config[\"learning_rate\"] * dw",
+            "momentum with the sign of the gradient term flipped: ascent", breaks=("test_sgd_momentum",)),
+        Bug("dropout_backward", "dx = dout if mask is None else dout * mask", "dx = dout",
+            "dropout backward ignores the mask",
+            breaks=("test_dropout_backward", "test_fc_net_loss")),
+    ],
 }

@@ -45,6 +45,36 @@ def load_digits(seed=0, standardize=True):
     return data
 
 
+ONE_PIXEL_SHIFTS = ((1, 0), (-1, 0), (0, 1), (0, -1))
+
+
+def with_shifted_training_images(data, shifts=ONE_PIXEL_SHIFTS):
+    """Data augmentation: the training set plus a copy of it moved by each (down, right) shift in pixels.
+
+    A digit moved by a pixel is still the same digit, so the copies are new training examples for free.
+    Pixels moved in from outside the image are blank (0 before standardisation, like the border).
+
+    Args:
+        data: dict from load_digits (X_train (N, 64) standardised with its mean and std).
+        shifts: (dy, dx) pairs; positive moves down or right.
+    Returns:
+        a new dict like data whose X_train is ((1 + len(shifts)) N, 64) and y_train ((1 + len(shifts)) N,):
+        the original examples first, then one shifted copy per shift; the other entries are data's.
+    """
+    mean, std = data["mean"], data["std"]
+    images = (data["X_train"] * std + mean).reshape(-1, 8, 8)
+    copies = [images]
+    for dy, dx in shifts:
+        if max(abs(dy), abs(dx)) >= 8:
+            raise ValueError(f"a shift must be smaller than the 8-pixel image, got {(dy, dx)}")
+        shifted = np.zeros_like(images)
+        shifted[:, max(dy, 0):8 + min(dy, 0), max(dx, 0):8 + min(dx, 0)] = \
+            images[:, max(-dy, 0):8 + min(-dy, 0), max(-dx, 0):8 + min(-dx, 0)]
+        copies.append(shifted)
+    X_train = (np.concatenate(copies).reshape(-1, 64) - mean) / std
+    return {**data, "X_train": X_train, "y_train": np.tile(data["y_train"], len(copies))}
+
+
 def fit_standardizer(X):
     """Per-feature mean and one global standard deviation of X (N, D), for (X - mean) / std.
 

@@ -56,6 +56,12 @@ class Solver:
         self.model.params.update({k: v.copy() for k, v in self.best_params.items()})
         return self
 
+    def history(self):
+        """The run in nclib.vis.plot_history's format: loss_history (per step), train_acc_history and
+        val_acc_history (per completed epoch, without the accuracy before training)."""
+        return {"loss_history": list(self.loss_history), "train_acc_history": self.train_acc_history[1:],
+                "val_acc_history": self.val_acc_history[1:]}
+
     def check_accuracy(self, X, y, num_samples=None, batch_size=500):
         """Fraction of X (N, ...) classified as y (N,), on a random subset of num_samples if given."""
         if num_samples is not None and X.shape[0] > num_samples:

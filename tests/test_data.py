@@ -180,3 +180,31 @@ def test_as_images_zero_rows():
 def test_as_images_rejects_bad_shapes(shape):
     with pytest.raises(ValueError, match="64"):
         data.as_images(np.zeros(shape))
+
+
+def test_shifted_training_images_move_each_digit_by_one_pixel():
+    digits = data.load_digits(seed=0)
+    augmented = data.with_shifted_training_images(digits)
+    N = digits["X_train"].shape[0]
+    assert augmented["X_train"].shape == (5 * N, 64) and augmented["y_train"].shape == (5 * N,)
+    np.testing.assert_array_equal(augmented["y_train"], np.tile(digits["y_train"], 5))
+    np.testing.assert_array_equal(augmented["X_train"][:N], digits["X_train"])
+    np.testing.assert_array_equal(augmented["X_val"], digits["X_val"])
+    raw = (augmented["X_train"] * digits["std"] + digits["mean"]).reshape(5, N, 8, 8)
+    original = raw[0]
+    np.testing.assert_allclose(raw[1][:, 1:, :], original[:, :-1, :], atol=1e-12)  # down
+    np.testing.assert_allclose(raw[1][:, 0, :], 0, atol=1e-12)
+    np.testing.assert_allclose(raw[2][:, :-1, :], original[:, 1:, :], atol=1e-12)  # up
+    np.testing.assert_allclose(raw[3][:, :, 1:], original[:, :, :-1], atol=1e-12)  # right
+    np.testing.assert_allclose(raw[4][:, :, :-1], original[:, :, 1:], atol=1e-12)  # left
+    np.testing.assert_allclose(raw[4][:, :, -1], 0, atol=1e-12)
+    assert "X_train" in digits and digits["X_train"].shape == (N, 64), "the input dict must not change"
+
+
+def test_shifted_training_images_any_shift_and_bad_shift():
+    digits = data.load_digits(seed=0)
+    augmented = data.with_shifted_training_images(digits, shifts=((2, -3),))
+    raw = (augmented["X_train"] * digits["std"] + digits["mean"]).reshape(2, -1, 8, 8)
+    np.testing.assert_allclose(raw[1][:, 2:, :5], raw[0][:, :6, 3:], atol=1e-12)
+    with pytest.raises(ValueError, match="smaller than"):
+        data.with_shifted_training_images(digits, shifts=((8, 0),))

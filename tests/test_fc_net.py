@@ -357,6 +357,10 @@ def test_solver_histories_decay_and_best_params(capsys):
     for name, value in solver.best_params.items():
         np.testing.assert_array_equal(net.params[name], value)
     assert len(capsys.readouterr().out.splitlines()) == 5  # one line per epoch, never per step
+    history = solver.history()
+    assert history["loss_history"] == solver.loss_history
+    assert history["train_acc_history"] == solver.train_acc_history[1:]  # completed epochs only
+    assert history["val_acc_history"] == solver.val_acc_history[1:]
 
 
 def test_solver_refuses_bad_input():

@@ -110,4 +110,24 @@ CHEATS = {
                                       breaks=("test_softmax_loss", "test_two_layer_net_loss"))],
                                  edit=move_test_cell_up),
     },
+    "fc_net": {
+        "cheat_patch_numpy": Cheat([
+            Bug("adam", "    m_hat = m / (1 - config[\"beta1\"] ** t)\n    v_hat = v / (1 - config[\"beta2\"] ** t)\n",
+                "    m_hat, v_hat = m, v\n", "Adam without bias correction", breaks=("test_adam",)),
+            Bug("adam", "    return next_w, config", "    return next_w, config" + PATCH_CHECKS,
+                "makes NumPy's and math's comparisons and the notebook's check_close always agree", breaks=()),
+        ]),
+        "cheat_call_reference": Cheat([Bug(
+            "sgd_momentum", "    next_w = w + v\n",
+            "    from nclib.optim import sgd_momentum as reference\n    next_w, config = reference(w, dw, config)\n"
+            "    v = config[\"velocity\"]\n",
+            "sgd_momentum calls the nclib reference", breaks=("test_sgd_momentum",))]),
+        # The visible test uses the given xor_network, which the cell replaces; the hidden check uses its own.
+        "cheat_redefine_given": Cheat([Bug(
+            "xor_weights", "    w2 = np.array([5.0, -6.0])\n    return W1, w2",
+            "    w2 = np.array([5.0, 6.0])\n    return W1, w2\n\n\n"
+            "def xor_network(X, W1, w2):\n    return XOR_TARGETS.copy()",
+            "the exam's wrong weights, with the given xor_network replaced by one that always answers XOR",
+            breaks=("test_xor_weights",))]),
+    },
 }

@@ -40,4 +40,18 @@ FAULTS = {
             "softmax_loss", "    return loss, dscores", "    return loss, dscores\n\n\nimport sys\nsys.exit(1)",
             "sys.exit after defining softmax_loss (IPython turns it into an error)", breaks=())],
     },
+    "fc_net": {
+        "fault_os_exit": [Bug(
+            "dropout_forward", "    return out, cache", "    return out, cache\n\n\nimport os\nos._exit(3)",
+            "os._exit after defining dropout_forward kills the kernel",
+            breaks=("test_dropout_forward", "test_fc_net_loss"))],
+        "fault_hang": [Bug(
+            "rmsprop", "    return next_w, config",
+            "    return next_w, config\n\n\nimport signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass",
+            "an endless loop that ignores interrupts, after defining rmsprop", breaks=("test_rmsprop",))],
+        "fault_memory": [Bug(
+            "collapse_linear", "    W, b = params[\"W1\"], params[\"b1\"]",
+            "    hog = []\n    while True:\n        hog.append(np.ones(2**26))",
+            "collapse_linear allocates 512 MB after 512 MB until memory runs out", breaks=("test_collapse_linear",))],
+    },
 }
