@@ -74,3 +74,9 @@ def secret_lines(nb):
         public |= cell_public
         secret |= cell_secret
     return secret - public
+
+
+def builds_on(nb):
+    """The assignments whose solutions this notebook hands out in given cells (notebook metadata
+    nclib_course.builds_on): it must be released after their deadline."""
+    return list(nb.metadata.get("nclib_course", {}).get("builds_on", []))

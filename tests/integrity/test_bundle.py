@@ -82,19 +82,32 @@ def test_bundle_holds_the_release_and_the_given_modules_only(student_bundle):
 
 
 def test_bundle_holds_no_marker_no_grading_import_and_no_secret_line(student_bundle):
-    secret = set()
+    secret, builds_on = {}, {}
     for assignment in ASSIGNMENTS:
+        secret[assignment], builds_on[assignment] = set(), set()
         for name in notebooks.notebook_names(ROOT, assignment):
-            secret |= notebooks.secret_lines(notebooks.read(ROOT / "source" / assignment / name))
-    assert secret, "the instructor notebooks hold no solution line: the check below would be empty"
+            source_nb = notebooks.read(ROOT / "source" / assignment / name)
+            secret[assignment] |= notebooks.secret_lines(source_nb)
+            builds_on[assignment] |= set(notebooks.builds_on(source_nb))
+    assert all(secret.values()), "an instructor notebook holds no solution line: the check below would be empty"
     for path in bundled_files(student_bundle):
         where = path.relative_to(student_bundle)
+        # a notebook may hand out the solutions of the assignments it declares it builds on, and nothing else
+        handed_out = builds_on.get(where.parts[0], set())
+        forbidden = set().union(*(lines for assignment, lines in secret.items() if assignment not in handed_out))
         for text in texts(path) + [path.read_bytes().decode("utf-8", "replace")]:
             for marker in FORBIDDEN:
                 assert marker not in text, f"{where}: {marker!r} in the student bundle"
             assert not GRADING_IMPORT.search(text), f"{where}: imports or calls nclib.grading"
-            leaked = sorted(secret & set(stripped_lines(text)))
+            leaked = sorted(forbidden & set(stripped_lines(text)))
             assert not leaked, f"{where}: lines of solutions or hidden tests: {leaked[:5]}"
+
+
+def test_a_notebook_builds_only_on_other_assignments():
+    for assignment in ASSIGNMENTS:
+        for name in notebooks.notebook_names(ROOT, assignment):
+            earlier = notebooks.builds_on(notebooks.read(ROOT / "source" / assignment / name))
+            assert set(earlier) <= set(ASSIGNMENTS) - {assignment}, f"{assignment}/{name} builds on {earlier}"
 
 
 def grading_objects(spec):
