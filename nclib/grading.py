@@ -211,10 +211,22 @@ def _two_layer_net_loss(name, student_fn):
         y = rng.integers(C, size=N) if with_labels else None
         description = f"X {X.shape}, H={H}, C={C}, reg={reg}, {activation}, " + ("with y" if with_labels else "y=None")
         cases.append(((params, X, y, reg, activation), description))
-    scores_cases = [case for case in cases if case[0][2] is None]
-    loss_cases = [case for case in cases if case[0][2] is not None]
-    _compare_cases(name, student_fn, models.two_layer_net_loss, scores_cases, ["scores"])
-    _compare_cases(name, student_fn, models.two_layer_net_loss, loss_cases, ["loss", "grads"])
+    _compare_loss_fn_cases(name, student_fn, models.two_layer_net_loss, cases)
+
+
+def _compare_loss_fn_cases(name, student_fn, reference, cases):
+    """Cases of a loss_fn(params, X, y, ...): scores where y is None, else (loss, grads)."""
+    _compare_cases(name, student_fn, reference, [case for case in cases if case[0][2] is None], ["scores"])
+    _compare_cases(name, student_fn, reference, [case for case in cases if case[0][2] is not None], ["loss", "grads"])
+
+
+def _layer_params(rng, dims):
+    """Random W1 (dims[0], dims[1]), b1, ..., WL, bL for the layer sizes dims."""
+    params = {}
+    for i, (fan_in, fan_out) in enumerate(zip(dims[:-1], dims[1:]), start=1):
+        params[f"W{i}"] = rng.standard_normal((fan_in, fan_out))
+        params[f"b{i}"] = rng.standard_normal(fan_out)
+    return params
 
 
 def _predict(name, student_fn):
@@ -365,10 +377,7 @@ def _fc_net_loss(name, student_fn):
         (3, [2, 4], 0.3, 1.0, True, 0),
         (5, [4, 6, 3], 0.1, 1.0, True, 5000),
     ]:
-        params = {}
-        for i, (fan_in, fan_out) in enumerate(zip(dims[:-1], dims[1:]), start=1):
-            params[f"W{i}"] = rng.standard_normal((fan_in, fan_out))
-            params[f"b{i}"] = rng.standard_normal(fan_out)
+        params = _layer_params(rng, dims)
         params[f"b{len(dims) - 1}"] += logit_shift
         X = rng.standard_normal((N, dims[0]))
         y = rng.integers(dims[-1], size=N) if with_labels else None
@@ -377,10 +386,7 @@ def _fc_net_loss(name, student_fn):
                        + (f"dropout keep {keep}, " if dropout_param else "") + ("with y" if with_labels else "y=None")
                        + (", large logits" if logit_shift else ""))
         cases.append(((params, X, y, reg, dropout_param), description))
-    scores_cases = [case for case in cases if case[0][2] is None]
-    loss_cases = [case for case in cases if case[0][2] is not None]
-    _compare_cases(name, student_fn, models.fc_net_loss, scores_cases, ["scores"])
-    _compare_cases(name, student_fn, models.fc_net_loss, loss_cases, ["loss", "grads"])
+    _compare_loss_fn_cases(name, student_fn, models.fc_net_loss, cases)
 
 
 def _sgd_mean_objective(name, student_fn):
@@ -396,10 +402,7 @@ def _collapse_linear(name, student_fn):
     rng = np.random.default_rng(17)
     cases = []
     for dims in [[3, 4], [3, 5, 2], [4, 6, 5, 3], [2, 3, 3, 4, 1]]:
-        params = {}
-        for i, (fan_in, fan_out) in enumerate(zip(dims[:-1], dims[1:]), start=1):
-            params[f"W{i}"] = rng.standard_normal((fan_in, fan_out))
-            params[f"b{i}"] = rng.standard_normal(fan_out)
+        params = _layer_params(rng, dims)
         cases.append(((params,), f"layer sizes {dims}"))
     _compare_cases(name, student_fn, models.collapse_linear, cases, ["W", "b"])
 
