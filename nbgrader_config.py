@@ -31,6 +31,12 @@ c.Autograde.autograde_preprocessors = [
     FaultTolerantExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
     AssignLatePenalties, CheckCellMetadata,
 ]
+# Given helpers that would answer an assignment's exercise: its solution cells may not use them (the fast
+# layers are given for training, after the naive layers are written; scipy would do the convolution).
+c.FaultTolerantExecute.forbidden_in_solutions = {
+    "conv_backward": ["nclib.fast_layers", "conv_forward_fast", "conv_backward_fast", "max_pool_forward_fast",
+                      "max_pool_backward_fast", "scipy"],
+}
 # Per-cell time limit when submissions are executed; training cells take a short path when graded.
 c.Execute.timeout = 60
 # Kernels started by nbgrader inherit this: notebooks read it through nclib.runtime.is_autograding().

@@ -40,4 +40,19 @@ BUGS = {
             "dropout backward ignores the mask",
             breaks=("test_dropout_backward", "test_fc_net_loss")),
     ],
+    "conv_backward": [
+        Bug("conv_backward_naive", "dxpad[:, :, rows, cols] += np.tensordot(d, w, axes=([1], [0]))",
+            "dxpad[:, :, rows, cols] = np.tensordot(d, w, axes=([1], [0]))",
+            "dx assigned instead of accumulated, so overlapping windows lose their gradient",
+            breaks=("test_conv_backward_naive",)),
+        Bug("max_pool_backward_naive",
+            "k, l = np.unravel_index(np.argmax(window), window.shape)\n"
+            "                    dx[n, c, i * stride + k, j * stride + l] += dout[n, c, i, j]",
+            "dx[n, c, i * stride:i * stride + ph, j * stride:j * stride + pw] += (window == window.max()) * dout[n, c, i, j]",
+            "max-pool backward gives the gradient to every maximum of a window with ties",
+            breaks=("test_max_pool_backward_naive",)),
+        Bug("conv2d", "B[i, j] = np.sum(K * A[i:i + HH, j:j + WW])", "B[i, j] = np.sum(K[::-1, ::-1] * A[i:i + HH, j:j + WW])",
+            "the kernel flipped (the convolution of mathematics, not the course's cross-correlation)",
+            breaks=("test_conv2d", "test_diagonal_loss_gradients")),
+    ],
 }

@@ -23,7 +23,7 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
-from traitlets import Integer
+from traitlets import Dict, Integer
 
 from coursetools import notebooks, policy, sandbox
 from coursetools.trusted import Harness, HarnessFailure, run_check, split_hidden_tests
@@ -68,6 +68,8 @@ class FaultTolerantExecute(Execute):
 
     max_output_chars = Integer(20_000, help="text output kept per cell; the rest is dropped").tag(config=True)
     time_budget = Integer(300, help="seconds of execution per notebook; later cells are not run").tag(config=True)
+    forbidden_in_solutions = Dict(
+        help="assignment -> modules and names its solution cells may not use (see coursetools.policy)").tag(config=True)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
@@ -95,7 +97,9 @@ class FaultTolerantExecute(Execute):
                          f"this cell was not run: the notebook used up its {self.time_budget} s of grading time")
             return cell, resources
         meta = notebooks.meta(cell)
-        refused = policy.violations(cell.source) if meta.get("solution") else []
+        assignment = resources.get("nbgrader", {}).get("assignment")
+        forbidden = self.forbidden_in_solutions.get(assignment, ())
+        refused = policy.violations(cell.source, forbidden) if meta.get("solution") else []
         if refused:
             return self._refuse(cell, index, refused), resources
         source, checks = cell.source, []

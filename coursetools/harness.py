@@ -113,7 +113,7 @@ def _call(namespace, message, remote):
     except NotImplementedError as error:
         return {"not_implemented": str(error)}
     except BaseException as error:
-        return {"error": f"{type(error).__name__}: {error}"}
+        return {"error": f"{type(error).__name__}: {error}", "type": type(error).__name__}
 
 
 if __name__ == "__main__":

@@ -18,14 +18,38 @@ FORBIDDEN_ATTRIBUTES = ("modules", "settrace", "setprofile", "excepthook", "set_
                         "f_locals", "tb_frame", "gi_frame")
 
 
-def violations(source):
-    """Reasons (one per offending line) why the cell may not run; empty when it may."""
+def violations(source, forbidden=()):
+    """Reasons (one per offending line) why the cell may not run; empty when it may.
+
+    forbidden: more modules and names this cell may not use, beyond the rules for every cell: an
+    assignment's exercise may have its answer among the given helpers (the naive convolution among the
+    fast layers), which the cell must then not reach.
+    """
     try:
         tree = ast.parse(source)
     except SyntaxError:
         return []  # the kernel reports it, as for any student
-    found = sorted((node.lineno, reason) for node in ast.walk(tree) if (reason := _reason(node)))
+    found = sorted((node.lineno, reason) for node in ast.walk(tree)
+                   if (reason := _reason(node) or _forbidden_here(node, forbidden)))
     return [f"line {line}: {reason}" for line, reason in found]
+
+
+def _forbidden_here(node, forbidden):
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        modules = [alias.name for alias in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+        if isinstance(node, ast.ImportFrom):
+            modules += [f"{node.module}.{alias.name}" for alias in node.names]
+        for module in modules:
+            for name in forbidden:
+                if module == name or module.startswith(name + "."):
+                    return f"uses {name}, which this assignment does not allow in your code"
+    names = ({node.id} if isinstance(node, ast.Name) else {node.attr} if isinstance(node, ast.Attribute)
+             else {alias.asname or alias.name for alias in node.names} if isinstance(node, (ast.Import, ast.ImportFrom))
+             else set())
+    for name in forbidden:
+        if name.split(".")[-1] in names:
+            return f"uses {name}, which this assignment does not allow in your code"
+    return None
 
 
 def _reason(node):

@@ -19,6 +19,8 @@ import numpy as np
 from coursetools.harness import Channel, decode, encode
 from coursetools.notebooks import HIDDEN_MARKERS
 
+REMOTE_ERRORS = {error.__name__: error for error in (ValueError, TypeError, IndexError, KeyError, ZeroDivisionError,
+                                                    OverflowError, AttributeError, NameError)}
 CHECK_LINE = re.compile(r"""^grading\.check\(\s*["'](\w+)["']\s*,\s*(\w+)\s*\)$""")
 IMPORT_LINE = "from nclib import grading"
 
@@ -96,7 +98,9 @@ class Harness:
         if "not_implemented" in reply:
             raise NotImplementedError(reply["not_implemented"])
         if "error" in reply:
-            raise RuntimeError(reply["error"])
+            # A built-in error keeps its class, for the specs that expect one (a ValueError on bad input);
+            # anything else, whatever the student's code named it, is a RuntimeError.
+            raise REMOTE_ERRORS.get(reply.get("type"), RuntimeError)(reply["error"])
         ignore = lambda handle: None  # noqa: E731 (callables coming back are the grader's own)
         return decode(reply["result"]), decode(reply["args"], ignore), decode(reply["kwargs"], ignore)
 
@@ -181,6 +185,6 @@ def run_check(harness, reference_name, function_name):
         return False, f"AssertionError: {error}"
     except HarnessFailure as error:
         return False, f"{reference_name}: {error}"
-    except RuntimeError as error:
+    except (RuntimeError, *REMOTE_ERRORS.values()) as error:
         return False, f"{reference_name}: your function raised {error}"
     return True, printed.getvalue().strip()

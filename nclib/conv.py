@@ -216,6 +216,46 @@ def multiplication_counts(input_shape, kernel_shape, stride=1, pad=0):
     return np.outer(rows, cols)
 
 
+def conv2d(A, K):
+    """2-D cross-correlation of one matrix with one kernel, stride 1, no padding (exam 2023, question 2(a)).
+
+    Args:
+        A: (H, W) input; K: (HH, WW) kernel, HH <= H and WW <= W.
+    Returns:
+        B: (H - HH + 1, W - WW + 1) float64, B[i, j] = sum_{k, l} K[k, l] A[i + k, j + l].
+    """
+    A, K = np.asarray(A, dtype=np.float64), np.asarray(K, dtype=np.float64)
+    if A.ndim != 2 or K.ndim != 2:
+        raise ValueError(f"A and K must be matrices, got shapes {A.shape} and {K.shape}")
+    out, _ = conv_forward_naive(A[None, None], K[None, None], np.zeros(1), {"stride": 1, "pad": 0})
+    return out[0, 0]
+
+
+def diagonal_loss_gradients(A, K, C):
+    """f = sum_i (B_ii - C_ii)^2 for B = conv2d(A, K), and its gradients (exam 2023, question 2(c)).
+
+    Only the diagonal of B enters f, so dL/dB is 2 (B_ii - C_ii) on the diagonal and 0 elsewhere; the
+    convolution's backward pass carries it to A and K.
+
+    Args:
+        A: (H, W) input; K: (HH, WW) kernel; C: matrix of B's shape.
+    Returns:
+        f: float; dA: (H, W) = df/dA; dK: (HH, WW) = df/dK.
+    """
+    B = conv2d(A, K)
+    C = np.asarray(C, dtype=np.float64)
+    if C.shape != B.shape:
+        raise ValueError(f"C must have the shape of B = conv2d(A, K), {B.shape}, got {C.shape}")
+    diagonal = np.arange(min(B.shape))
+    residual = B[diagonal, diagonal] - C[diagonal, diagonal]
+    dB = np.zeros_like(B)
+    dB[diagonal, diagonal] = 2 * residual
+    A, K = np.asarray(A, dtype=np.float64), np.asarray(K, dtype=np.float64)
+    dA, dK, _ = conv_backward_naive(dB[None, None], (A[None, None], K[None, None], np.zeros(1),
+                                                      {"stride": 1, "pad": 0}))
+    return float(np.sum(residual ** 2)), dA[0, 0], dK[0, 0]
+
+
 def _window_cover(size, kernel, stride, pad, name):
     """(size,) int64: how many windows cover each position of the unpadded input along one dimension."""
     n_out = conv_output_size(size, kernel, stride, pad, name=name)

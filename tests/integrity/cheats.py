@@ -130,4 +130,20 @@ CHEATS = {
             "the exam's wrong weights, with the given xor_network replaced by one that always answers XOR",
             breaks=("test_xor_weights",))]),
     },
+    "conv_backward": {
+        "cheat_fast_layers": Cheat([Bug(
+            "conv_forward_naive", "    HH, WW = w.shape[2:]\n",
+            "    from nclib.fast_layers import conv_forward_fast\n    return conv_forward_fast(x, w, b, conv_param)[0], (x, w, b, conv_param)\n"
+            "    HH, WW = w.shape[2:]\n",
+            "the naive convolution calls the given fast one", breaks=("test_conv_forward_naive",))]),
+        # No import at all: the name is defined by a given cell further down the notebook.
+        "cheat_fast_by_name": Cheat([Bug(
+            "conv_backward_naive", "    HH, WW = w.shape[2:]\n",
+            "    return conv_backward_fast(dout, conv_forward_fast(x, w, b, conv_param)[1])\n    HH, WW = w.shape[2:]\n",
+            "the naive backward calls the fast layers, imported later by the notebook", breaks=("test_conv_backward_naive",))]),
+        "cheat_scipy": Cheat([Bug(
+            "conv2d", "    HH, WW = K.shape\n",
+            "    from scipy.signal import correlate2d\n    return correlate2d(A, K, mode='valid')\n    HH, WW = K.shape\n",
+            "conv2d calls SciPy", breaks=("test_conv2d", "test_diagonal_loss_gradients"))]),
+    },
 }

@@ -54,4 +54,14 @@ FAULTS = {
             "    hog = []\n    while True:\n        hog.append(np.ones(2**26))",
             "collapse_linear allocates 512 MB after 512 MB until memory runs out", breaks=("test_collapse_linear",))],
     },
+    "conv_backward": {
+        "fault_os_exit": [Bug(
+            "max_pool_forward_naive", "    return out, cache", "    return out, cache\n\n\nimport os\nos._exit(3)",
+            "os._exit after defining max_pool_forward_naive kills the kernel",
+            breaks=("test_max_pool_forward_naive",))],
+        "fault_memory": [Bug(
+            "conv2d", "    HH, WW = K.shape\n", "    hog = []\n    while True:\n        hog.append(np.ones(2**26))\n",
+            "conv2d allocates 512 MB after 512 MB until memory runs out",
+            breaks=("test_conv2d", "test_diagonal_loss_gradients"))],
+    },
 }

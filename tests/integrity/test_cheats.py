@@ -47,3 +47,14 @@ def test_refused_cells_are_reported(cheating_course, student, reason):
     _, outcomes = cheating_course
     assert any(reason in problem for problem in outcomes["two_layer_net"][student].problems), \
         outcomes["two_layer_net"][student].problems
+
+
+@pytest.mark.parametrize("student,reason", [
+    ("cheat_fast_layers", "uses nclib.fast_layers, which this assignment does not allow"),
+    ("cheat_fast_by_name", "uses conv_backward_fast, which this assignment does not allow"),
+    ("cheat_scipy", "uses scipy, which this assignment does not allow"),
+])
+def test_an_assignment_rule_refuses_given_answers(cheating_course, student, reason):
+    _, outcomes = cheating_course
+    assert any(reason in problem for problem in outcomes["conv_backward"][student].problems), \
+        outcomes["conv_backward"][student].problems

@@ -1,0 +1,52 @@
+"""coursetools.trusted: the student's functions run in a harness process; only values and errors come back."""
+import pytest
+
+from coursetools.trusted import Harness, RemoteFunction, run_check
+
+CELLS = ['''
+def bad_input(x):
+    raise ValueError("x must be positive")
+
+
+class Mine(Exception):
+    pass
+
+
+def own_error(x):
+    raise Mine("boom")
+
+
+def conv_output_size(size, kernel, stride, pad):
+    span = size + 2 * pad - kernel
+    if span < 0 or span % stride:
+        raise ValueError("does not fit")
+    return span // stride + 1
+''']
+
+
+@pytest.fixture
+def harness():
+    harness = Harness(timeout=30)
+    assert harness.run_cells(CELLS) == []
+    yield harness
+    harness.close()
+
+
+def test_a_builtin_error_keeps_its_class(harness):
+    with pytest.raises(ValueError, match="x must be positive"):
+        RemoteFunction(harness, "bad_input")(1)
+
+
+def test_any_other_error_is_a_runtime_error(harness):
+    with pytest.raises(RuntimeError, match="Mine: boom"):
+        RemoteFunction(harness, "own_error")(1)
+
+
+def test_a_spec_that_expects_a_value_error_sees_it(harness):
+    passed, message = run_check(harness, "conv_output_size", "conv_output_size")
+    assert passed, message
+
+
+def test_an_error_escaping_a_spec_fails_the_check(harness):
+    passed, message = run_check(harness, "conv_param_count", "bad_input")
+    assert not passed and "raised" in message, message
