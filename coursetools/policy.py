@@ -11,7 +11,7 @@ from nclib import GIVEN_MODULES
 
 FORBIDDEN_MODULES = ("importlib", "builtins", "gc", "inspect", "runpy", "pkgutil", "zipimport", "imp", "subprocess",
                      "multiprocessing", "nbgrader", "coursetools")
-FORBIDDEN_NAMES = ("__import__", "__builtins__", "get_ipython", "globals", "exec", "eval", "compile",
+FORBIDDEN_NAMES = ("__import__", "__builtins__", "get_ipython", "globals", "locals", "vars", "exec", "eval", "compile",
                    "breakpoint", "__loader__", "__spec__")
 FORBIDDEN_ATTRIBUTES = ("modules", "settrace", "setprofile", "excepthook", "set_custom_exc", "meta_path",
                         "path_hooks", "__code__", "__globals__", "__subclasses__", "__dict__", "f_globals",

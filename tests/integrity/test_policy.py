@@ -23,6 +23,7 @@ def test_allowed(source):
     ("from nclib import models", "imports nclib.models"),
     ("import importlib", "imports importlib"),
     ("x = __import__('os')", "uses __import__"),
+    ("f = vars()['conv_forward_fast']", "uses vars"),
     ("get_ipython().set_custom_exc((Exception,), None)", "uses get_ipython"),
     ("import sys\nsys.settrace(None)", "uses .settrace"),
 ])
