@@ -82,7 +82,7 @@ def test_fc_net_initial_loss_is_log_c_and_test_mode_has_no_dropout():
     np.testing.assert_array_equal(net.loss(X), net.loss(X))
 
 
-@pytest.mark.parametrize("kwargs", [{"normalization": "batchnorm"}, {"dropout_keep_ratio": 0.0}])
+@pytest.mark.parametrize("kwargs", [{"normalization": "groupnorm"}, {"dropout_keep_ratio": 0.0}])
 def test_fc_net_bad_options(kwargs):
     with pytest.raises(ValueError):
         FullyConnectedNet([4], 3, 2, **kwargs)
@@ -227,6 +227,171 @@ def test_fc_net_loss_refuses_a_bad_params_dict(keys):
         fc_net_loss({k: full[k] for k in keys}, X)
     with pytest.raises(ValueError):
         fc_net_loss({k: full[k] for k in keys}, X, np.array([0, 1]))
+
+
+# ---------------------------------------------------------------------------------------------------
+# fc_net_loss and FullyConnectedNet with batchnorm and layernorm
+
+NORMALIZATIONS = ["batchnorm", "layernorm"]
+
+
+def norm_layer_params(dims, seed=0):
+    """layer_params plus gamma_i (around 1) and beta_i (around 0) for the hidden layers."""
+    params = layer_params(dims, seed=seed)
+    rng = np.random.default_rng(seed + 100)
+    for i, size in enumerate(dims[1:-1], start=1):
+        params[f"gamma{i}"] = rng.uniform(0.5, 1.5, size)
+        params[f"beta{i}"] = 0.3 * rng.standard_normal(size)
+    return params
+
+
+def norm_forward_by_hand(params, X, normalization, running=None, eps=1e-5):
+    """(scores, pre-ReLU values, pre-normalisation values) of {affine - norm - relu} x (L - 1) - affine;
+    batchnorm with the batch's statistics, or with running = [(mean, var), ...] per layer if given."""
+    L = len([k for k in params if k.startswith("W")])
+    h, pre_relu, pre_norm = X, [], []
+    for i in range(1, L):
+        z = h @ params[f"W{i}"] + params[f"b{i}"]
+        pre_norm.append(z)
+        if normalization == "layernorm":
+            mean, var = z.mean(axis=1, keepdims=True), z.var(axis=1, keepdims=True)
+        elif running is None:
+            mean, var = z.mean(axis=0), z.var(axis=0)
+        else:
+            mean, var = running[i - 1]
+        a = params[f"gamma{i}"] * (z - mean) / np.sqrt(var + eps) + params[f"beta{i}"]
+        pre_relu.append(a)
+        h = np.maximum(a, 0)
+    return h @ params[f"W{L}"] + params[f"b{L}"], pre_relu, pre_norm
+
+
+@pytest.mark.parametrize("dropout", [None, {"p": 0.7, "seed": 4}], ids=["no_dropout", "dropout"])
+@pytest.mark.parametrize("hidden_layers", [2, 3])
+@pytest.mark.parametrize("normalization", NORMALIZATIONS)
+def test_fc_net_loss_with_normalization_gradients_match_numerical_gradients(normalization, hidden_layers, dropout):
+    params = norm_layer_params(DEPTHS[hidden_layers], seed=20 + hidden_layers)
+    rng = np.random.default_rng(21)
+    X, y = rng.standard_normal((8, 5)), rng.integers(3, size=8)
+    reg = 0.3
+    # no ReLU kink within reach of a step of 1e-5
+    assert all(np.abs(a).min() > 1e-3 for a in norm_forward_by_hand(params, X, normalization)[1])
+    bn_params = [{} for _ in range(hidden_layers)]
+    _, grads = fc_net_loss(params, X, y, reg, dropout, normalization, bn_params)
+    assert set(grads) == set(params)
+
+    def loss(_):
+        return fc_net_loss(params, X, y, reg, dropout, normalization, bn_params)[0]
+    for name, value in params.items():
+        assert grads[name].shape == value.shape, name
+        numeric = eval_numerical_gradient(loss, value)
+        if normalization == "batchnorm" and name in {f"b{i}" for i in range(1, hidden_layers + 1)}:
+            # batchnorm subtracts the batch mean: a bias just before it has no effect on the loss
+            assert np.abs(grads[name]).max() < 1e-12 and np.abs(numeric).max() < 1e-8, name
+        else:
+            assert rel_error(numeric, grads[name]) < 1e-6, name  # ReLU kinks: a little more than 1e-7
+
+
+@pytest.mark.parametrize("reg", [0.0, 0.5])
+@pytest.mark.parametrize("normalization", NORMALIZATIONS)
+def test_fc_net_loss_with_normalization_is_softmax_of_the_scores_plus_the_weights_penalty(normalization, reg):
+    params = norm_layer_params(DEPTHS[2], seed=3)
+    rng = np.random.default_rng(5)
+    X, y = rng.standard_normal((10, 5)), rng.integers(3, size=10)
+    scores = norm_forward_by_hand(params, X, normalization)[0]
+    penalty = 0.5 * reg * sum(np.sum(params[f"W{i}"] ** 2) for i in (1, 2, 3))  # gammas and betas not regularised
+    loss, _ = fc_net_loss(params, X, y, reg, None, normalization, [{}, {}])
+    assert loss == pytest.approx(softmax_loss(scores, y)[0] + penalty, rel=1e-12)
+
+
+@pytest.mark.parametrize("normalization", NORMALIZATIONS)
+def test_fully_connected_net_with_normalization(normalization):
+    net = FullyConnectedNet([6, 5], 4, 3, normalization=normalization, reg=0.2, weight_scale=0.8, seed=2)
+    assert sorted(net.params) == sorted(["W1", "b1", "W2", "b2", "W3", "b3", "gamma1", "beta1", "gamma2", "beta2"])
+    for i, size in ((1, 6), (2, 5)):
+        np.testing.assert_array_equal(net.params[f"gamma{i}"], np.ones(size))
+        np.testing.assert_array_equal(net.params[f"beta{i}"], np.zeros(size))
+    assert len(net.bn_params) == 2 and all(isinstance(p, dict) for p in net.bn_params)
+    rng = np.random.default_rng(8)
+    X, y = rng.standard_normal((7, 4)), rng.integers(3, size=7)
+    expected_bn_params = copy.deepcopy(net.bn_params)
+    loss, grads = net.loss(X, y)
+    expected_loss, expected_grads = fc_net_loss(net.params, X, y, 0.2, None, normalization, expected_bn_params)
+    assert loss == expected_loss
+    assert set(grads) == set(net.params)
+    for name in expected_grads:
+        np.testing.assert_array_equal(grads[name], expected_grads[name])
+        numeric = eval_numerical_gradient(lambda _: net.loss(X, y)[0], net.params[name])
+        if normalization == "batchnorm" and name in ("b1", "b2"):
+            assert np.abs(grads[name]).max() < 1e-12 and np.abs(numeric).max() < 1e-8, name
+        else:
+            assert rel_error(numeric, grads[name]) < 1e-6, name
+
+
+def test_batchnorm_running_averages_change_in_training_and_are_used_for_scores():
+    net = FullyConnectedNet([6, 5], 4, 3, normalization="batchnorm", weight_scale=0.8, seed=3)
+    rng = np.random.default_rng(9)
+    X, y = 2.0 * rng.standard_normal((12, 4)) + 1.0, rng.integers(3, size=12)
+    net.loss(X, y)
+    assert all(p["mode"] == "train" for p in net.bn_params)  # set on the net's own dicts
+    pre_norm = norm_forward_by_hand(net.params, X, "batchnorm")[2]
+    for bn_param, z in zip(net.bn_params, pre_norm):
+        np.testing.assert_allclose(bn_param["running_mean"], 0.1 * z.mean(axis=0), rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(bn_param["running_var"], 0.9 + 0.1 * z.var(axis=0), rtol=1e-12)
+    stats = [(p["running_mean"].copy(), p["running_var"].copy()) for p in net.bn_params]
+
+    scores = net.loss(X[:5])
+    assert all(p["mode"] == "test" for p in net.bn_params)
+    for bn_param, (mean, var) in zip(net.bn_params, stats):
+        np.testing.assert_array_equal(bn_param["running_mean"], mean)
+        np.testing.assert_array_equal(bn_param["running_var"], var)
+    np.testing.assert_allclose(scores, norm_forward_by_hand(net.params, X[:5], "batchnorm", stats)[0], rtol=1e-12)
+    # test mode: each example's scores do not depend on the rest of the batch
+    np.testing.assert_allclose(net.loss(X[:1]), scores[:1], rtol=1e-12)
+
+    net.loss(X[5:], y[5:])  # a second training call moves them again
+    assert not np.allclose(net.bn_params[0]["running_mean"], stats[0][0])
+
+
+def test_layernorm_scores_do_not_depend_on_the_batch_nor_on_the_mode():
+    net = FullyConnectedNet([6, 5], 4, 3, normalization="layernorm", weight_scale=0.8, seed=4)
+    rng = np.random.default_rng(10)
+    X, y = rng.standard_normal((6, 4)), rng.integers(3, size=6)
+    scores = net.loss(X)
+    np.testing.assert_allclose(scores, norm_forward_by_hand(net.params, X, "layernorm")[0], rtol=1e-12)
+    np.testing.assert_allclose(net.loss(X[2:3]), scores[2:3], rtol=1e-12)
+    net.loss(X, y)
+    np.testing.assert_array_equal(net.loss(X), scores)
+
+
+def test_fc_net_loss_with_normalization_refuses_bad_arguments():
+    params = norm_layer_params(DEPTHS[2])
+    X, y = np.ones((3, 5)), np.array([0, 1, 2])
+    plain = {k: v for k, v in params.items() if not k.startswith(("gamma", "beta"))}
+    with pytest.raises(ValueError, match="bn_params"):
+        fc_net_loss(params, X, y, normalization="batchnorm")  # the running averages need a home
+    with pytest.raises(ValueError, match="bn_params"):
+        fc_net_loss(params, X, y, normalization="batchnorm", bn_params=[{}])
+    with pytest.raises(ValueError, match="bn_params"):
+        fc_net_loss(plain, X, y, bn_params=[{}, {}])
+    with pytest.raises(ValueError, match="params"):
+        fc_net_loss(plain, X, y, normalization="layernorm")
+    with pytest.raises(ValueError, match="params"):
+        fc_net_loss(params, X, y)  # gammas and betas without a normalization
+    with pytest.raises(ValueError, match="params"):
+        fc_net_loss({k: v for k, v in params.items() if k != "beta2"}, X, y, normalization="layernorm")
+    with pytest.raises(ValueError, match="normalization"):
+        fc_net_loss(params, X, y, normalization="groupnorm", bn_params=[{}, {}])
+    # layernorm keeps no state: bn_params may be left out
+    assert fc_net_loss(params, X, y, normalization="layernorm")[0] == \
+        fc_net_loss(params, X, y, normalization="layernorm", bn_params=[{}, {}])[0]
+
+
+def test_solver_overfits_fifty_examples_with_batchnorm():
+    net = FullyConnectedNet([50, 50], 20, 5, normalization="batchnorm", seed=0)
+    solver = Solver(net, small_data(), optim.sgd_momentum, {"learning_rate": 0.05}, batch_size=25, num_epochs=30,
+                    verbose=False).train()
+    assert solver.train_acc_history[-1] == 1.0
+    assert not np.array_equal(net.bn_params[0]["running_mean"], np.zeros(50))
 
 
 # ---------------------------------------------------------------------------------------------------
