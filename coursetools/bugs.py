@@ -55,4 +55,16 @@ BUGS = {
             "the kernel flipped (the convolution of mathematics, not the course's cross-correlation)",
             breaks=("test_conv2d", "test_diagonal_loss_gradients")),
     ],
+    "batchnorm_backward": [
+        Bug("batchnorm_forward",
+            "        bn_param[\"running_mean\"] = momentum * running_mean + (1 - momentum) * mu\n"
+            "        bn_param[\"running_var\"] = momentum * running_var + (1 - momentum) * var\n",
+            "        running_mean = momentum * running_mean + (1 - momentum) * mu\n"
+            "        running_var = momentum * running_var + (1 - momentum) * var\n",
+            "the running averages are computed but not stored in bn_param", breaks=("test_batchnorm_forward",)),
+        Bug("batchnorm_backward", "    dx = dxc + dmu / N", "    dx = dxc",
+            "the path through the batch mean is missing", breaks=("test_batchnorm_backward",)),
+        Bug("batchnorm_backward_alt", "(N * dout - dbeta - x_hat * dgamma)", "(N * dout - x_hat * dgamma)",
+            "the closed form without the sum of dout", breaks=("test_batchnorm_backward_alt",)),
+    ],
 }

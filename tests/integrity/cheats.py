@@ -146,4 +146,12 @@ CHEATS = {
             "    from scipy.signal import correlate2d\n    return correlate2d(A, K, mode='valid')\n    HH, WW = K.shape\n",
             "conv2d calls SciPy", breaks=("test_conv2d", "test_diagonal_loss_gradients"))]),
     },
+    "batchnorm_backward": {
+        "cheat_patch_numpy": Cheat([
+            Bug("batchnorm_backward_alt", "(N * dout - dbeta - x_hat * dgamma)", "(N * dout - x_hat * dgamma)",
+                "the closed form without the sum of dout", breaks=("test_batchnorm_backward_alt",)),
+            Bug("batchnorm_backward_alt", "    return dx, dgamma, dbeta", "    return dx, dgamma, dbeta" + PATCH_CHECKS,
+                "makes NumPy's and math's comparisons and the notebook's check_close always agree", breaks=()),
+        ]),
+    },
 }
