@@ -25,11 +25,11 @@ finds it. It asserts nothing: it prints measured figures.
 import argparse
 import ctypes
 import ctypes.util
-import os
 import platform
 import statistics
 import time
 
+import machine  # bench/machine.py, beside this script
 import numpy as np
 
 from nclib.batchnorm import batchnorm_backward, batchnorm_backward_alt, batchnorm_forward
@@ -41,7 +41,6 @@ except ImportError:
     resource = None
 
 SHAPES = {"notebook": (512, 1024), "digits hidden": (100, 64)}
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's malloc.h
 KEEP_BYTES = 32 * 1024 * 1024  # the largest mmap threshold glibc accepts on 64-bit systems
 
@@ -78,19 +77,6 @@ def keep_freed_memory():
     return None
 
 
-def thread_report():
-    variables = "   ".join(f"{v}={os.environ.get(v, 'unset')}" for v in THREAD_VARIABLES)
-    lines = [f"cpus: {os.cpu_count()}   {variables}"]
-    try:
-        from threadpoolctl import threadpool_info
-        pools = [f"{p['internal_api']} {p.get('version') or ''}: {p['num_threads']} threads"
-                 for p in threadpool_info()]
-        lines.append("BLAS/OpenMP pools in use (threadpoolctl): " + ("; ".join(pools) or "none found"))
-    except ImportError:
-        lines.append("threadpoolctl not installed: BLAS thread count not reported")
-    return lines
-
-
 def workloads():
     rng = np.random.default_rng(0)
     for name, (N, D) in SHAPES.items():
@@ -118,7 +104,7 @@ def main():
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
     print(f"numpy {np.__version__}, Python {platform.python_version()}, {platform.machine()}")
-    for line in thread_report():
+    for line in machine.thread_report():
         print(line)
     print(f"median of {args.repeat} repeats of one backward call, milliseconds (float64); "
           "faults: minor page faults per call")

@@ -15,11 +15,11 @@ torch) ran with: the script leaves the environment as it finds it. It asserts no
 measured figures.
 """
 import argparse
-import os
 import platform
 import statistics
 import time
 
+import machine  # bench/machine.py, beside this script
 import numpy as np
 
 from nclib import conv, fast_layers
@@ -29,7 +29,6 @@ CONV_SHAPES = {  # name: (N, C, H, W, F, HH, WW, stride, pad)
     "digits": (100, 1, 8, 8, 8, 3, 3, 1, 1),
 }
 POOL = {"pool_height": 2, "pool_width": 2, "stride": 2}
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 try:
     import torch
@@ -147,15 +146,7 @@ def torch_runs(make, *args):
 
 
 def thread_report():
-    variables = "   ".join(f"{v}={os.environ.get(v, 'unset')}" for v in THREAD_VARIABLES)
-    lines = [f"cpus: {os.cpu_count()}   {variables}"]
-    try:
-        from threadpoolctl import threadpool_info
-        pools = [f"{p['internal_api']} {p.get('version') or ''}: {p['num_threads']} threads"
-                 for p in threadpool_info()]
-        lines.append("BLAS/OpenMP pools in use (threadpoolctl): " + ("; ".join(pools) or "none found"))
-    except ImportError:
-        lines.append("threadpoolctl not installed: BLAS thread count not reported")
+    lines = machine.thread_report()
     if torch is not None:
         lines.append(f"torch {torch.__version__}: {torch.get_num_threads()} intra-op threads")
     return lines
