@@ -103,7 +103,6 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
-    print(f"numpy {np.__version__}, Python {platform.python_version()}, {platform.machine()}")
     for line in machine.thread_report():
         print(line)
     print(f"median of {args.repeat} repeats of one backward call, milliseconds (float64); "

@@ -15,7 +15,6 @@ torch) ran with: the script leaves the environment as it finds it. It asserts no
 measured figures.
 """
 import argparse
-import platform
 import statistics
 import time
 
@@ -156,7 +155,6 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    print(f"numpy {np.__version__}, Python {platform.python_version()}, {platform.machine()}")
     for line in thread_report():
         print(line)
     print(f"median of {args.repeat} repeats of forward + backward, milliseconds")

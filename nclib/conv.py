@@ -13,11 +13,9 @@ where xpad is x with `pad` zeros on both sides of its height and width. Every fo
 inputs are converted with numpy.asarray(..., dtype=float64), which returns a float64 array itself,
 so a gradient check that perturbs x in place is seen by the cache.
 """
-import numbers
-
 import numpy as np
 
-from nclib.fast_layers import conv_input, pool_input
+from nclib.fast_layers import checked_int, conv_input, pool_input
 
 
 def conv_output_size(size, kernel, stride, pad, name="size"):
@@ -36,10 +34,10 @@ def conv_output_size(size, kernel, stride, pad, name="size"):
         (size + 2 * pad - kernel) is not a multiple of stride (the windows would not tile the input
         exactly), or if an argument is not an integer in its range.
     """
-    size = _int_at_least(size, 0, f"{name} (input size)")
-    kernel = _int_at_least(kernel, 1, f"{name} (kernel size)")
-    stride = _int_at_least(stride, 1, "stride")
-    pad = _int_at_least(pad, 0, "pad")
+    size = checked_int(size, 0, f"{name} (input size)")
+    kernel = checked_int(kernel, 1, f"{name} (kernel size)")
+    stride = checked_int(stride, 1, "stride")
+    pad = checked_int(pad, 0, "pad")
     span = size + 2 * pad - kernel
     if span < 0:
         raise ValueError(f"{name}: the window ({kernel}) does not fit in the padded {name} "
@@ -60,8 +58,8 @@ def conv_param_count(C, F, HH, WW):
     Returns:
         int.
     """
-    C, F = _int_at_least(C, 1, "C"), _int_at_least(F, 1, "F")
-    HH, WW = _int_at_least(HH, 1, "HH"), _int_at_least(WW, 1, "WW")
+    C, F = checked_int(C, 1, "C"), checked_int(F, 1, "F")
+    HH, WW = checked_int(HH, 1, "HH"), checked_int(WW, 1, "WW")
     return F * C * HH * WW + F
 
 
@@ -275,11 +273,4 @@ def _pair(shape, argument, expected):
         a, b = shape
     except (TypeError, ValueError):
         raise ValueError(f"{argument} must be a pair {expected}, got {shape!r}") from None
-    return _int_at_least(a, 1, f"{argument}[0]"), _int_at_least(b, 1, f"{argument}[1]")
-
-
-def _int_at_least(value, minimum, argument):
-    """value as an int, if it is an integer (bool excluded) >= minimum; else ValueError naming argument."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{argument} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
+    return checked_int(a, 1, f"{argument}[0]"), checked_int(b, 1, f"{argument}[1]")

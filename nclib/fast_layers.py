@@ -252,7 +252,7 @@ def _conv_param(conv_param):
         stride, pad = conv_param["stride"], conv_param["pad"]
     except (KeyError, TypeError):
         raise ValueError(f"conv_param must be a dict with keys 'stride' and 'pad', got {conv_param!r}") from None
-    return _integer(stride, 1, "conv_param['stride']"), _integer(pad, 0, "conv_param['pad']")
+    return checked_int(stride, 1, "conv_param['stride']"), checked_int(pad, 0, "conv_param['pad']")
 
 
 def _pool_param(pool_param):
@@ -263,10 +263,10 @@ def _pool_param(pool_param):
     except (KeyError, TypeError):
         raise ValueError(f"pool_param must be a dict with keys 'pool_height', 'pool_width' and 'stride', "
                          f"got {pool_param!r}") from None
-    return tuple(_integer(value, 1, f"pool_param[{key!r}]") for key, value in zip(keys, values))
+    return tuple(checked_int(value, 1, f"pool_param[{key!r}]") for key, value in zip(keys, values))
 
 
-def _integer(value, minimum, name):
+def checked_int(value, minimum, name):
     """value as an int if it is an integer (not a bool) >= minimum; else ValueError naming it."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
