@@ -19,7 +19,9 @@ def given_namespace(assignment, grade_id):
     return namespace
 
 
-GIVEN_LAYER_CELLS = [("fc_net", "given_layers"), ("conv_backward", "given_fast")]
+GIVEN_LAYER_CELLS = [("fc_net", "given_layers"), ("conv_backward", "given_fast"),
+                     ("batchnorm_backward", "given_deep_net")]
+GIVEN_ADAM_CELLS = [("conv_backward", "given_fast"), ("batchnorm_backward", "given_deep_net")]
 
 
 @pytest.mark.parametrize("assignment,grade_id", GIVEN_LAYER_CELLS)
@@ -41,8 +43,9 @@ def test_given_layers_are_the_reference(assignment, grade_id):
     np.testing.assert_allclose(dscores, expected_dscores, rtol=1e-10, atol=1e-15)
 
 
-def test_given_adam_is_the_reference():
-    adam = given_namespace("conv_backward", "given_fast")["adam"]
+@pytest.mark.parametrize("assignment,grade_id", GIVEN_ADAM_CELLS)
+def test_given_adam_is_the_reference(assignment, grade_id):
+    adam = given_namespace(assignment, grade_id)["adam"]
     rng = np.random.default_rng(1)
     w = rng.standard_normal((3, 4))
     given_config, reference_config = {"learning_rate": 0.01}, {"learning_rate": 0.01}

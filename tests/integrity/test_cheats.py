@@ -36,25 +36,18 @@ def test_a_cheat_earns_nothing(cheating_course, assignment, student):
     assert_scored_as(root, assignment, student, CHEATS[assignment][student].bugs)
 
 
-@pytest.mark.parametrize("student,reason", [
-    ("cheat_patch_grading", "imports nclib.grading"),
-    ("cheat_call_reference", "imports nclib.layers"),
-    ("cheat_swallow_exceptions", "uses get_ipython"),
-    ("cheat_sys_modules", "uses .modules"),
-    ("cheat_settrace", "uses .settrace"),
+@pytest.mark.parametrize("assignment,student,reason", [
+    ("two_layer_net", "cheat_patch_grading", "imports nclib.grading"),
+    ("two_layer_net", "cheat_call_reference", "imports nclib.layers"),
+    ("two_layer_net", "cheat_swallow_exceptions", "uses get_ipython"),
+    ("two_layer_net", "cheat_sys_modules", "uses .modules"),
+    ("two_layer_net", "cheat_settrace", "uses .settrace"),
+    # an assignment rule: given helpers that would answer the exercise
+    ("conv_backward", "cheat_fast_layers", "uses nclib.fast_layers, which this assignment does not allow"),
+    ("conv_backward", "cheat_fast_by_name", "uses conv_backward_fast, which this assignment does not allow"),
+    ("conv_backward", "cheat_scipy", "uses scipy, which this assignment does not allow"),
 ])
-def test_refused_cells_are_reported(cheating_course, student, reason):
+def test_refused_cells_are_reported(cheating_course, assignment, student, reason):
     _, outcomes = cheating_course
-    assert any(reason in problem for problem in outcomes["two_layer_net"][student].problems), \
-        outcomes["two_layer_net"][student].problems
-
-
-@pytest.mark.parametrize("student,reason", [
-    ("cheat_fast_layers", "uses nclib.fast_layers, which this assignment does not allow"),
-    ("cheat_fast_by_name", "uses conv_backward_fast, which this assignment does not allow"),
-    ("cheat_scipy", "uses scipy, which this assignment does not allow"),
-])
-def test_an_assignment_rule_refuses_given_answers(cheating_course, student, reason):
-    _, outcomes = cheating_course
-    assert any(reason in problem for problem in outcomes["conv_backward"][student].problems), \
-        outcomes["conv_backward"][student].problems
+    problems = outcomes[assignment][student].problems
+    assert any(reason in problem for problem in problems), problems
