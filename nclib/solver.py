@@ -20,26 +20,33 @@ class Solver:
         num_train_samples: training examples used to measure the training accuracy (None for all).
         seed: seed or numpy.random.Generator of the minibatches.
         verbose: print one line per epoch.
+        metric: callable (model, X, y) -> float, higher is better, measured per epoch in place of the
+            classification accuracy (for models without scores, e.g. minus a VAE's objective); None for
+            the accuracy.
     After train(): loss_history (per step), train_acc_history and val_acc_history (per epoch, with the
-    accuracy before training first), best_val_acc, best_params; model.params holds best_params.
+    accuracy before training first; the metric if one is given), best_val_acc, best_params; model.params
+    holds best_params.
     """
 
     def __init__(self, model, data, update_rule, optim_config=None, lr_decay=1.0, batch_size=100,
-                 num_epochs=10, num_train_samples=1000, seed=0, verbose=True):
+                 num_epochs=10, num_train_samples=1000, seed=0, verbose=True, metric=None):
         for key in ("X_train", "y_train", "X_val", "y_val"):
             if key not in data:
                 raise ValueError(f"data must hold {key}")
         if not callable(update_rule):
             raise TypeError("update_rule must be a function (w, dw, config) -> (next_w, config)")
+        if metric is not None and not callable(metric):
+            raise TypeError("metric must be a function (model, X, y) -> float")
         if batch_size < 1 or num_epochs < 0:
             raise ValueError(f"batch_size must be >= 1 and num_epochs >= 0, got {batch_size}, {num_epochs}")
         self.model, self.data, self.update_rule = model, data, update_rule
         self.lr_decay, self.batch_size, self.num_epochs = lr_decay, batch_size, num_epochs
         self.num_train_samples, self.verbose = num_train_samples, verbose
+        self.metric = metric
         self.rng = np.random.default_rng(seed)
         self.optim_configs = {name: dict(optim_config or {}) for name in model.params}
         self.loss_history, self.train_acc_history, self.val_acc_history = [], [], []
-        self.best_val_acc, self.best_params = -1.0, {}
+        self.best_val_acc, self.best_params = -np.inf, {}
 
     def train(self):
         """Run num_epochs epochs; returns self."""
@@ -63,10 +70,13 @@ class Solver:
                 "val_acc_history": self.val_acc_history[1:]}
 
     def check_accuracy(self, X, y, num_samples=None, batch_size=500):
-        """Fraction of X (N, ...) classified as y (N,), on a random subset of num_samples if given."""
+        """Fraction of X (N, ...) classified as y (N,), on a random subset of num_samples if given; the
+        metric instead if the Solver has one."""
         if num_samples is not None and X.shape[0] > num_samples:
             idx = self.rng.choice(X.shape[0], num_samples, replace=False)
             X, y = X[idx], y[idx]
+        if self.metric is not None:
+            return float(self.metric(self.model, X, y))
         predictions = [np.argmax(self.model.loss(X[i:i + batch_size]), axis=1) for i in range(0, X.shape[0], batch_size)]
         return float(np.mean(np.concatenate(predictions) == y))
 
@@ -87,4 +97,5 @@ class Solver:
             self.best_params = {k: v.copy() for k, v in self.model.params.items()}
         if self.verbose:
             loss = f", last loss {self.loss_history[-1]:.4f}" if self.loss_history else ""
-            print(f"epoch {epoch:3d} / {self.num_epochs}: train acc {train_acc:.3f}, val acc {val_acc:.3f}{loss}")
+            name = "acc" if self.metric is None else "metric"
+            print(f"epoch {epoch:3d} / {self.num_epochs}: train {name} {train_acc:.3f}, val {name} {val_acc:.3f}{loss}")
