@@ -67,4 +67,16 @@ BUGS = {
         Bug("batchnorm_backward_alt", "(N * dout - dbeta - x_hat * dgamma)", "(N * dout - x_hat * dgamma)",
             "the closed form without the sum of dout", breaks=("test_batchnorm_backward_alt",)),
     ],
+    "vae_kl": [
+        Bug("kl_divergence_backward", "    dlogvar = weight * 0.5 * (np.exp(logvar) - 1.0)",
+            "    dlogvar = weight * 0.5 * np.exp(logvar)",
+            "dKL/dlogvar without the -1 (the derivative of -1 - logvar forgotten)",
+            breaks=("test_kl_divergence_backward", "test_vae_loss")),
+        Bug("kl_monte_carlo", "        standard_error[n] = np.std(log_ratio, ddof=1) / np.sqrt(n_samples)",
+            "        standard_error[n] = np.std(log_ratio, ddof=1)",
+            "the standard deviation of the samples given as the standard error of their mean",
+            breaks=("test_kl_monte_carlo",)),
+        Bug("gan_discriminator_loss", "    dd_real = -1.0 / (d_real * d_real.shape[0])", "    dd_real = -1.0 / d_real",
+            "the gradient of a mean without its 1/N", breaks=("test_gan_discriminator_loss",)),
+    ],
 }

@@ -511,6 +511,6 @@ class VAE:
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2 or X.shape[1] != self.input_dim:
             raise ValueError(f"X must have shape (N, {self.input_dim}), got {X.shape}")
-        if np.any((X < 0) | (X > 1)):
+        if not np.all((X >= 0) & (X <= 1)):  # NaN fails too
             raise ValueError("X must lie in [0, 1] (load the digits with standardize=False)")
         return X

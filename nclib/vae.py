@@ -16,8 +16,8 @@ def kl_divergence(mu, logvar):
     1/2 sum_i (sigma_i^2 + mu_i^2 - 1 - log sigma_i^2).
 
     The log-variance is used as it is (never as log(exp(logvar))), so the result is exact for very
-    negative logvar, and sigma^2 - 1 - log sigma^2 is computed with expm1 so that it keeps its precision
-    near logvar = 0. It is finite for logvar up to about 709 (where exp overflows).
+    negative logvar; sigma^2 - 1 is computed with expm1, without the cancellation of exp(logvar) - 1 near
+    logvar = 0. It is finite for logvar up to about 709 (where exp overflows).
 
     Args:
         mu, logvar: (N, d) means and log-variances.
@@ -216,6 +216,6 @@ def _probabilities(d, name):
     d = np.asarray(d, dtype=np.float64)
     if d.ndim != 1 or d.size == 0:
         raise ValueError(f"{name} must have shape (N,) with N >= 1, got {d.shape}")
-    if np.any((d <= 0) | (d >= 1)):
+    if not np.all((d > 0) & (d < 1)):  # NaN fails too
         raise ValueError(f"{name} must hold probabilities strictly between 0 and 1")
     return d

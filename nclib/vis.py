@@ -12,13 +12,14 @@ from matplotlib import ticker
 HISTORY_KEYS = ("loss_history", "train_acc_history", "val_acc_history")
 
 
-def plot_history(history, title=None):
+def plot_history(history, title=None, metric_name="accuracy"):
     """Training curves: minibatch loss per iteration (left), train and validation accuracy per epoch (right).
 
     Args:
         history: dict as returned by train_sgd: loss_history (num_iters floats), train_acc_history and
             val_acc_history (one float per completed epoch, equally long).
         title: optional title of the whole figure.
+        metric_name: what the per-epoch histories hold, for the right panel's labels (a Solver's metric).
     Returns:
         matplotlib.figure.Figure with two Axes.
     """
@@ -62,8 +63,8 @@ def plot_history(history, title=None):
     ax_acc.plot(epochs, val_acc, marker=marker, color="tab:green", label="validation")
     ax_acc.xaxis.set_major_locator(ticker.MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
     ax_acc.set_xlabel("epoch")
-    ax_acc.set_ylabel("accuracy")
-    ax_acc.set_title("Classification accuracy")
+    ax_acc.set_ylabel(metric_name)
+    ax_acc.set_title("Classification accuracy" if metric_name == "accuracy" else metric_name[:1].upper() + metric_name[1:])
     if train_acc.size:
         ax_acc.legend(loc="lower right")
     ax_acc.grid(alpha=0.3)
@@ -117,3 +118,36 @@ def show_weight_images(W, image_shape=(8, 8), ncols=16, title=None):
     if title is not None:
         ax.set_title(title)
     return fig
+
+
+def show_images(X, image_shape=(8, 8), ncols=10, ax=None, title=None):
+    """Rows of X as one mosaic of grey images (black 0, white 1), separated by grey lines: data,
+    reconstructions, samples.
+
+    Args:
+        X: (N, H * W) images with values in [0, 1], one per row.
+        image_shape: (H, W).
+        ncols: images per row of the mosaic.
+        ax: the matplotlib Axes to draw in; None draws a new figure.
+        title: optional title of the Axes.
+    Returns:
+        the matplotlib.figure.Figure drawn in.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    H, W = (int(n) for n in image_shape)
+    if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] != H * W:
+        raise ValueError(f"X must have shape (N, {H * W}) with N >= 1, got {X.shape}")
+    ncols = min(int(ncols), X.shape[0])
+    nrows = math.ceil(X.shape[0] / ncols)
+    mosaic = np.full((nrows * (H + 1) + 1, ncols * (W + 1) + 1), 0.5)
+    for i, image in enumerate(X):
+        row, col = divmod(i, ncols)
+        mosaic[1 + row * (H + 1):(row + 1) * (H + 1), 1 + col * (W + 1):(col + 1) * (W + 1)] = image.reshape(H, W)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(0.45 * ncols + 0.5, 0.45 * nrows + 0.5), constrained_layout=True)
+    ax.imshow(mosaic, cmap="gray", vmin=0.0, vmax=1.0, interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title is not None:
+        ax.set_title(title)
+    return ax.figure

@@ -5,23 +5,28 @@ import pytest
 
 from conftest import ROOT
 from coursetools import notebooks
-from nclib import layers, losses, models, optim
+from nclib import layers, losses, models, optim, vae
 
 
-def given_namespace(assignment, grade_id):
-    """The names a locked given cell of source/<assignment> defines, run with numpy as np."""
+def given_namespace(assignment, *grade_ids, **names):
+    """The names that locked given cells of source/<assignment> define, run in order with numpy as np and the
+    given names (what other cells of the notebook would define)."""
     nb = notebooks.read(ROOT / "source" / assignment / f"{assignment}.ipynb")
-    cell = notebooks.cells_by_id(nb)[grade_id]
-    meta = notebooks.meta(cell)
-    assert meta.get("locked") and not meta.get("solution") and not meta.get("grade"), f"{grade_id} is not given code"
-    namespace = {"np": np}
-    exec(cell.source, namespace)
+    namespace = {"np": np, **names}
+    for grade_id in grade_ids:
+        cell = notebooks.cells_by_id(nb)[grade_id]
+        meta = notebooks.meta(cell)
+        assert meta.get("locked") and not meta.get("solution") and not meta.get("grade"), f"{grade_id} is not given code"
+        exec(cell.source, namespace)
     return namespace
 
 
 GIVEN_LAYER_CELLS = [("fc_net", "given_layers"), ("conv_backward", "given_fast"),
-                     ("batchnorm_backward", "given_deep_net")]
-GIVEN_ADAM_CELLS = [("conv_backward", "given_fast"), ("batchnorm_backward", "given_deep_net")]
+                     ("batchnorm_backward", "given_deep_net"), ("vae_kl", "given_layers")]
+GIVEN_SOFTMAX_CELLS = [("fc_net", "given_layers"), ("conv_backward", "given_fast"),
+                       ("batchnorm_backward", "given_deep_net")]
+GIVEN_ADAM_CELLS = [("conv_backward", "given_fast"), ("batchnorm_backward", "given_deep_net"),
+                    ("vae_kl", "given_layers")]
 
 
 @pytest.mark.parametrize("assignment,grade_id", GIVEN_LAYER_CELLS)
@@ -36,6 +41,12 @@ def test_given_layers_are_the_reference(assignment, grade_id):
     z = rng.standard_normal((3, 4))
     np.testing.assert_array_equal(given["relu_forward"](z)[0], layers.relu_forward(z)[0])
     np.testing.assert_array_equal(given["relu_backward"](dout[:3, :4], z), layers.relu_backward(dout[:3, :4], z))
+
+
+@pytest.mark.parametrize("assignment,grade_id", GIVEN_SOFTMAX_CELLS)
+def test_given_softmax_loss_is_the_reference(assignment, grade_id):
+    given = given_namespace(assignment, grade_id)
+    rng = np.random.default_rng(0)
     scores, y = 50 * rng.standard_normal((6, 4)) + 1000, rng.integers(4, size=6)
     loss, dscores = given["softmax_loss"](scores, y)
     expected_loss, expected_dscores = losses.softmax_loss(scores, y)
@@ -74,3 +85,40 @@ def test_given_convnet_is_the_reference(reg):
     assert loss == pytest.approx(expected_loss, rel=1e-12)
     for name in expected_grads:
         np.testing.assert_allclose(grads[name], expected_grads[name], rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("kind", ["bce", "squared"])
+def test_given_reconstruction_loss_is_the_reference(kind):
+    given = given_namespace("vae_kl", "given_layers")
+    rng = np.random.default_rng(3)
+    logits, x = 30 * rng.standard_normal((5, 7)), rng.uniform(size=(5, 7))
+    logits[0, :2] = [800.0, -800.0]
+    np.testing.assert_allclose(given["sigmoid"](logits), layers.sigmoid(logits), rtol=1e-12)
+    for a, e in zip(given["reconstruction_loss"](logits, x, kind), vae.reconstruction_loss(logits, x, kind)):
+        np.testing.assert_allclose(a, e, rtol=1e-12, atol=1e-300)
+    with pytest.raises(ValueError, match="kind"):
+        given["reconstruction_loss"](logits, x, "l1")
+
+
+@pytest.mark.parametrize("beta, recon", [(1.0, "bce"), (0.0, "squared")])
+def test_given_vae_is_the_reference(beta, recon):
+    """The notebook's VAE, run with the reference vae_loss, is nclib.models.VAE: the same initial parameters,
+    the same noise at every training call, and the same codes, images and samples."""
+    given = given_namespace("vae_kl", "given_layers", "given_vae", vae_loss=vae.vae_loss)
+    options = dict(input_dim=12, hidden_dim=6, latent_dim=3, beta=beta, recon=recon, seed=4)
+    net, reference = given["VAE"](**options), models.VAE(**options)
+    assert set(net.params) == set(reference.params)
+    for name in reference.params:
+        np.testing.assert_array_equal(net.params[name], reference.params[name])
+    X = np.random.default_rng(5).uniform(size=(4, 12))
+    for _ in range(2):
+        loss, grads = net.loss(X)
+        expected_loss, expected_grads = reference.loss(X)
+        assert loss == pytest.approx(expected_loss, rel=1e-12)
+        for name in expected_grads:
+            np.testing.assert_allclose(grads[name], expected_grads[name], rtol=1e-10, atol=1e-14)
+    assert net.objective(X, seed=1) == pytest.approx(reference.objective(X, seed=1), rel=1e-12)
+    for a, e in zip(net.encode(X), reference.encode(X)):
+        np.testing.assert_allclose(a, e, rtol=1e-12)
+    np.testing.assert_allclose(net.reconstruct(X), reference.reconstruct(X), rtol=1e-12)
+    np.testing.assert_allclose(net.sample(3, seed=2), reference.sample(3, seed=2), rtol=1e-12)

@@ -154,4 +154,22 @@ CHEATS = {
                 "makes NumPy's and math's comparisons and the notebook's check_close always agree", breaks=()),
         ]),
     },
+    "vae_kl": {
+        "cheat_patch_numpy": Cheat([
+            Bug("gan_discriminator_loss", "    dd_fake = 1.0 / ((1.0 - d_fake) * d_fake.shape[0])",
+                "    dd_fake = -1.0 / ((1.0 - d_fake) * d_fake.shape[0])", "dd_fake with the wrong sign",
+                breaks=("test_gan_discriminator_loss",)),
+            Bug("gan_discriminator_loss", "    return loss, dd_real, dd_fake", "    return loss, dd_real, dd_fake" + PATCH_CHECKS,
+                "makes NumPy's and math's comparisons and the notebook's check_close always agree", breaks=()),
+        ]),
+        "cheat_call_reference": Cheat([Bug(
+            "kl_divergence", "    kl = 0.5 * np.sum(np.exp(logvar) + np.square(mu) - 1.0 - logvar, axis=1)",
+            "    from nclib.vae import kl_divergence as reference\n    kl = reference(mu, logvar)[0]",
+            "kl_divergence calls the nclib reference", breaks=("test_kl_divergence", "test_vae_loss"))]),
+        # Draws the samples (so that the standard error is right) but returns the closed form as the estimate.
+        "cheat_closed_form": Cheat([Bug(
+            "kl_monte_carlo", "    return estimate, standard_error",
+            "    estimate = kl_divergence(mu, logvar)[0]\n    return estimate, standard_error",
+            "kl_monte_carlo returns the closed form instead of its estimate", breaks=("test_kl_monte_carlo",))]),
+    },
 }

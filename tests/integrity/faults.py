@@ -71,4 +71,10 @@ FAULTS = {
             "an endless loop that ignores interrupts, after defining batchnorm_backward_seed",
             breaks=("test_batchnorm_backward_seed",))],
     },
+    "vae_kl": {
+        "fault_os_exit": [Bug(
+            "reparameterize", "    return z, cache", "    return z, cache\n\n\nimport os\nos._exit(3)",
+            "os._exit after defining reparameterize kills the kernel",
+            breaks=("test_reparameterize", "test_vae_loss"))],
+    },
 }
