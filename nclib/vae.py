@@ -153,6 +153,9 @@ def vae_loss(params, X, eps, beta=1.0, recon="bce"):
         loss: float.
         grads: dict keyed like params.
     """
+    missing = [key for key in PARAM_KEYS if key not in params]
+    if missing:
+        raise ValueError(f"params lacks {', '.join(missing)}")
     p = params
     h, enc_cache = affine_forward(X, p["W_enc"], p["b_enc"])
     h, enc_relu_cache = relu_forward(h)
