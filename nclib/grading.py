@@ -197,19 +197,22 @@ def _softmax_loss(name, student_fn):
 def _two_layer_net_loss(name, student_fn):
     rng = np.random.default_rng(8)
     cases = []
-    for N, D, H, C, reg, activation, with_labels in [
-        (5, 4, 6, 3, 0.0, "relu", False),
-        (5, 4, 6, 3, 0.0, "relu", True),
-        (7, 6, 5, 4, 0.3, "relu", True),
-        (1, 3, 4, 2, 0.1, "relu", True),
-        (6, 5, 7, 3, 0.0, "swish", False),
-        (6, 5, 7, 3, 0.2, "swish", True),
+    # logit_shift is added to b2, as in fc_net_loss's spec: it makes an inline unshifted softmax overflow
+    for N, D, H, C, reg, activation, with_labels, logit_shift in [
+        (5, 4, 6, 3, 0.0, "relu", False, 0),
+        (5, 4, 6, 3, 0.0, "relu", True, 0),
+        (7, 6, 5, 4, 0.3, "relu", True, 0),
+        (1, 3, 4, 2, 0.1, "relu", True, 0),
+        (6, 5, 7, 3, 0.0, "swish", False, 0),
+        (6, 5, 7, 3, 0.2, "swish", True, 0),
+        (4, 5, 6, 3, 0.1, "relu", True, 5000),
     ]:
         params = {"W1": rng.standard_normal((D, H)), "b1": rng.standard_normal(H),
-                  "W2": rng.standard_normal((H, C)), "b2": rng.standard_normal(C)}
+                  "W2": rng.standard_normal((H, C)), "b2": rng.standard_normal(C) + logit_shift}
         X = rng.standard_normal((N, D))
         y = rng.integers(C, size=N) if with_labels else None
-        description = f"X {X.shape}, H={H}, C={C}, reg={reg}, {activation}, " + ("with y" if with_labels else "y=None")
+        description = (f"X {X.shape}, H={H}, C={C}, reg={reg}, {activation}, " + ("with y" if with_labels else "y=None")
+                       + (", large logits" if logit_shift else ""))
         cases.append(((params, X, y, reg, activation), description))
     _compare_loss_fn_cases(name, student_fn, models.two_layer_net_loss, cases)
 

@@ -248,7 +248,7 @@ def student_two_layer(params, X, y=None, reg=0.0, activation="relu", bug=None):
             e = np.exp(scores - scores.max(axis=1, keepdims=True))
             return e / e.sum(axis=1, keepdims=True)
         return scores
-    loss, dscores = student_softmax(scores, y)
+    loss, dscores = student_softmax(scores, y, bug="no_shift" if bug == "softmax_no_shift" else None)
     weights = np.sum(W1 ** 2) + np.sum(W2 ** 2)
     if bug == "biases_regularised":
         weights += np.sum(b1 ** 2) + np.sum(b2 ** 2)
@@ -294,6 +294,10 @@ def two_layer_net_loss_ignores_activation(params, X, y=None, reg=0.0, activation
 
 def two_layer_net_loss_reg_only_W1(params, X, y=None, reg=0.0, activation="relu"):
     return student_two_layer(params, X, y, reg, activation, bug="reg_only_W1")
+
+
+def two_layer_net_loss_softmax_without_max_subtraction(params, X, y=None, reg=0.0, activation="relu"):
+    return student_two_layer(params, X, y, reg, activation, bug="softmax_no_shift")
 
 
 # --- predict --------------------------------------------------------------------------------------
@@ -1847,7 +1851,8 @@ BUGS = {
                      softmax_loss_summed, softmax_loss_wrong_axis, softmax_loss_without_onehot],
     "two_layer_net_loss": [two_layer_net_loss_reg_without_half, two_layer_net_loss_no_reg_in_grads,
                            two_layer_net_loss_biases_regularised, two_layer_net_loss_probabilities_when_y_is_none,
-                           two_layer_net_loss_ignores_activation, two_layer_net_loss_reg_only_W1],
+                           two_layer_net_loss_ignores_activation, two_layer_net_loss_reg_only_W1,
+                           two_layer_net_loss_softmax_without_max_subtraction],
     "predict": [predict_argmax_axis_0, predict_returns_scores, predict_flat_argmax],
     "train_sgd": [train_sgd_plus_equals, train_sgd_decay_every_iteration, train_sgd_no_decay,
                   train_sgd_separate_indices_for_X_and_y, train_sgd_same_batch_every_iteration,
