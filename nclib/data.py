@@ -7,8 +7,6 @@ training mean and scaled by the training standard deviation of all pixels (one n
 border pixels stay blank and no feature is divided by zero).
 """
 import numpy as np
-from sklearn.datasets import load_digits as _sklearn_digits
-from sklearn.model_selection import train_test_split
 
 IMAGE_SHAPE = (1, 8, 8)
 NUM_CLASSES = 10
@@ -28,6 +26,11 @@ def load_digits(seed=0, standardize=True):
         X_test (360, 64), y_test (360,): float64 features and int64 labels in 0..9;
         and mean (64,), std (float), the preprocessing fitted on the training set.
     """
+    # Imported here: scikit-learn takes over a second to import, and every graded notebook imports this
+    # module (in the kernel and in the grader's harness) while only its training cells load the data.
+    from sklearn.datasets import load_digits as _sklearn_digits
+    from sklearn.model_selection import train_test_split
+
     digits = _sklearn_digits()
     X = digits.data.astype(np.float64) / 16.0
     y = digits.target.astype(np.int64)
