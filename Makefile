@@ -17,9 +17,10 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	python -m coursetools demo
 
-# Two test workers on two cores: one BLAS thread each, or they fight over the cores.
+# Two test workers on two cores: one BLAS thread each, or they fight over the cores. Each test file runs on
+# one worker, in the order of collection (tests/conftest.py puts the modules that grade through nbgrader first).
 test: $(STAMP)
-	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 python -m pytest -n 2 --dist loadfile --nbval-lax tests source
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 python -m pytest -n 2 --dist loadfile --no-loadscope-reorder --nbval-lax tests source
 
 release: $(STAMP)
 	for a in $(ASSIGNMENTS); do nbgrader generate_assignment $$a --force || exit 1; done

@@ -4,6 +4,8 @@ import pytest
 from conftest import ASSIGNMENTS, BROKEN, assert_scored_as
 from coursetools import notebooks, report, submissions
 
+pytestmark = pytest.mark.nbgrader
+
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_demo_submissions_score_exactly_as_expected(graded_course, assignment):

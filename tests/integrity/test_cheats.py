@@ -6,6 +6,8 @@ from cheats import CHEATS
 from conftest import ROOT, assert_scored_as, grade_versions
 from coursetools import notebooks
 
+pytestmark = pytest.mark.nbgrader
+
 CASES = [(assignment, student) for assignment, per_student in CHEATS.items() for student in per_student]
 
 

@@ -10,6 +10,8 @@ from faults import FAULTS
 from conftest import ROOT, assert_scored_as, grade_versions
 from coursetools import notebooks
 
+pytestmark = pytest.mark.nbgrader
+
 CASES = [(assignment, student) for assignment, per_student in FAULTS.items() for student in per_student]
 
 

@@ -37,6 +37,8 @@ from nbgrader.api import MissingEntry
 from conftest import ASSIGNMENTS, ROOT, cell_scores
 from coursetools import notebooks, pipeline, report, submissions
 
+pytestmark = pytest.mark.nbgrader
+
 ASSIGNMENT = ASSIGNMENTS[0]
 STUDENTS = sorted(submissions.demo_versions(ASSIGNMENT))  # nbgrader grades them in this order
 QUIET = {"log": lambda _: None}
