@@ -17,6 +17,21 @@ def checked_int(value, minimum, name):
     return int(value)
 
 
+def checked_choice(value, choices, name):
+    """value if it is one of choices; else ValueError naming it and listing them."""
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+    return value
+
+
+def checked_rows(X, D, name):
+    """X as a float64 array of shape (N, D); else ValueError naming it and the shape."""
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[1] != D:
+        raise ValueError(f"{name} must have shape (N, {D}), got {X.shape}")
+    return X
+
+
 def output_size(size, window, stride, pad, name):
     """Number of window positions along one dimension called `name` ("height", "width"), for int
     arguments: (size + 2 pad - window) // stride + 1. ValueError naming the dimension if the window is
