@@ -13,6 +13,8 @@ All arrays are float64 unless the inputs are another float dtype, which is kept.
 """
 import numpy as np
 
+from nclib.checks import checked_dout
+
 _BN_DEFAULTS = {"eps": 1e-5, "momentum": 0.9}
 _MODES = ("train", "test")
 
@@ -227,7 +229,7 @@ def layernorm_backward(dout, cache):
         dx: (N, D), dgamma: (D,), dbeta: (D,).
     """
     x_hat, inv_std, gamma = cache
-    dout = _check_dout(dout, x_hat.shape)
+    dout = checked_dout(dout, x_hat.shape, "(N, D)")
     D = x_hat.shape[1]
     dbeta = dout.sum(axis=0)
     dgamma = (dout * x_hat).sum(axis=0)
@@ -268,12 +270,5 @@ def _train_cache(dout, cache):
     if mode != "train":
         raise ValueError("cache: the batchnorm backward functions take a cache from train mode, "
                          f"got one from {mode!r} mode")
-    dout = _check_dout(dout, x_hat.shape)
+    dout = checked_dout(dout, x_hat.shape, "(N, D)")
     return dout, x_hat, xc, std, inv_std, gamma, x_hat.shape[0]
-
-
-def _check_dout(dout, shape):
-    dout = np.asarray(dout)
-    if dout.shape != shape:
-        raise ValueError(f"dout must have the forward output's shape {shape}, got {dout.shape}")
-    return dout

@@ -15,7 +15,7 @@ so a gradient check that perturbs x in place is seen by the cache.
 """
 import numpy as np
 
-from nclib.fast_layers import checked_int, conv_input, pool_input
+from nclib.checks import checked_dout, checked_int, conv_input, output_size, pool_input
 
 
 def conv_output_size(size, kernel, stride, pad, name="size"):
@@ -38,14 +38,7 @@ def conv_output_size(size, kernel, stride, pad, name="size"):
     kernel = checked_int(kernel, 1, f"{name} (kernel size)")
     stride = checked_int(stride, 1, "stride")
     pad = checked_int(pad, 0, "pad")
-    span = size + 2 * pad - kernel
-    if span < 0:
-        raise ValueError(f"{name}: the window ({kernel}) does not fit in the padded {name} "
-                         f"{size} + 2*{pad} = {size + 2 * pad}")
-    if span % stride:
-        raise ValueError(f"{name}: the windows do not fit exactly: {name} + 2*pad - kernel = "
-                         f"{size} + 2*{pad} - {kernel} = {span} is not a multiple of stride {stride}")
-    return span // stride + 1
+    return output_size(size, kernel, stride, pad, name)
 
 
 def conv_param_count(C, F, HH, WW):
@@ -108,10 +101,7 @@ def conv_backward_naive(dout, cache):
     x, w, b, stride, pad, (Hout, Wout) = conv_input(*cache)
     N, C, H, W = x.shape
     F, _, HH, WW = w.shape
-    dout = np.asarray(dout, dtype=np.float64)
-    if dout.shape != (N, F, Hout, Wout):
-        raise ValueError(f"dout must have the output's shape (N, F, H', W') = {(N, F, Hout, Wout)}, "
-                         f"got {dout.shape}")
+    dout = checked_dout(dout, (N, F, Hout, Wout), "(N, F, H', W')", np.float64)
 
     xpad = _pad(x, pad)
     dxpad = np.zeros_like(xpad)
@@ -169,10 +159,7 @@ def max_pool_backward_naive(dout, cache):
     """
     x, ph, pw, stride, (Hout, Wout) = pool_input(*cache)
     N, C = x.shape[:2]
-    dout = np.asarray(dout, dtype=np.float64)
-    if dout.shape != (N, C, Hout, Wout):
-        raise ValueError(f"dout must have the output's shape (N, C, H', W') = {(N, C, Hout, Wout)}, "
-                         f"got {dout.shape}")
+    dout = checked_dout(dout, (N, C, Hout, Wout), "(N, C, H', W')", np.float64)
 
     dx = np.zeros_like(x)
     for i in range(Hout):

@@ -18,10 +18,10 @@ window, each a whole strided slice of the batch. No Python loop runs over exampl
 Every forward returns (out, cache); every backward takes (dout, cache) with dout of out's shape. A
 cache is only for the matching backward function: pass it back unchanged, do not read it.
 """
-import numbers
-
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+
+from nclib.checks import checked_dout, conv_input, pool_input
 
 
 def conv_forward_fast(x, w, b, conv_param):
@@ -75,10 +75,7 @@ def conv_backward_fast(dout, cache):
     F, _, HH, WW = w.shape
     Hout = (H + 2 * pad - HH) // stride + 1
     Wout = (W + 2 * pad - WW) // stride + 1
-    dout = np.asarray(dout, dtype=np.float64)
-    if dout.shape != (N, F, Hout, Wout):
-        raise ValueError(f"dout must have the output's shape (N, F, H', W') = {(N, F, Hout, Wout)}, "
-                         f"got {dout.shape}")
+    dout = checked_dout(dout, (N, F, Hout, Wout), "(N, F, H', W')", np.float64)
 
     dout_cols = dout.reshape(N, F, Hout * Wout)
     db = dout.sum(axis=(0, 2, 3))
@@ -144,9 +141,7 @@ def max_pool_backward_fast(dout, cache):
         ValueError if dout does not have the forward output's shape.
     """
     x, out, ph, pw, stride = cache
-    dout = np.asarray(dout, dtype=np.float64)
-    if dout.shape != out.shape:
-        raise ValueError(f"dout must have the output's shape (N, C, H', W') = {out.shape}, got {dout.shape}")
+    dout = checked_dout(dout, out.shape, "(N, C, H', W')", np.float64)
 
     Hout, Wout = out.shape[2:]
     # Offsets visited in row-major order; `unrouted` marks the windows whose maximum has not been met
@@ -173,49 +168,6 @@ def max_pool_backward_fast(dout, cache):
     return dx
 
 
-def conv_input(x, w, b, conv_param):
-    """The checked inputs of a convolutional layer (shared with the naive layers).
-
-    Returns:
-        x, w, b as float64 arrays, stride, pad, and the output size (H', W').
-    Raises:
-        ValueError naming what is wrong: the number of dimensions of x or w, their channels, b's shape,
-        conv_param, or the height or width when the windows do not tile the padded input exactly.
-    """
-    x, w, b = (np.asarray(a, dtype=np.float64) for a in (x, w, b))
-    stride, pad = _conv_param(conv_param)
-    if x.ndim != 4:
-        raise ValueError(f"x must have shape (N, C, H, W), got {x.shape}")
-    if w.ndim != 4:
-        raise ValueError(f"w must have shape (F, C, HH, WW), got {w.shape}")
-    C, F = x.shape[1], w.shape[0]
-    if w.shape[1] != C:
-        raise ValueError(f"x has {C} channels and w has {w.shape[1]}: w must have shape (F, C={C}, HH, WW), "
-                         f"got {w.shape}")
-    if b.shape != (F,):
-        raise ValueError(f"b must have shape (F={F},), got {b.shape}")
-    out_size = (_out_size(x.shape[2], w.shape[2], stride, pad, "height"),
-                _out_size(x.shape[3], w.shape[3], stride, pad, "width"))
-    return x, w, b, stride, pad, out_size
-
-
-def pool_input(x, pool_param):
-    """The checked inputs of a max-pooling layer (shared with the naive layers).
-
-    Returns:
-        x as a float64 array, pool_height, pool_width, stride, and the output size (H', W').
-    Raises:
-        ValueError naming what is wrong: x's number of dimensions, pool_param, or the height or width
-        when the windows do not tile x exactly.
-    """
-    x = np.asarray(x, dtype=np.float64)
-    ph, pw, stride = _pool_param(pool_param)
-    if x.ndim != 4:
-        raise ValueError(f"x must have shape (N, C, H, W), got {x.shape}")
-    out_size = (_out_size(x.shape[2], ph, stride, 0, "height"), _out_size(x.shape[3], pw, stride, 0, "width"))
-    return x, ph, pw, stride, out_size
-
-
 def _route_by_product(dout, mask, out):
     """out = dout where mask, 0 elsewhere; fast, for a finite dout only (inf * 0 is nan)."""
     np.multiply(dout, mask, out=out)
@@ -231,43 +183,3 @@ def _offset_slices(ph, pw, stride, Hout, Wout):
     (N, C, H, W) array the (N, C, H', W') elements at position (k, l) of their window."""
     return [(slice(None), slice(None), slice(k, k + stride * Hout, stride), slice(l, l + stride * Wout, stride))
             for k in range(ph) for l in range(pw)]
-
-
-def _out_size(size, window, stride, pad, name):
-    """Number of window positions along one dimension called `name` ("height" or "width"), or
-    ValueError naming it if the window does not fit or the positions do not end on the padded edge."""
-    padded = size + 2 * pad
-    if window > padded:
-        raise ValueError(f"{name}: the window ({window}) is larger than the padded {name} "
-                         f"{size} + 2*{pad} = {padded}")
-    if (padded - window) % stride:
-        raise ValueError(f"{name}: the windows do not tile the input exactly: {name} + 2*pad - window = "
-                         f"{size} + 2*{pad} - {window} = {padded - window}, not a multiple of stride {stride}")
-    return (padded - window) // stride + 1
-
-
-def _conv_param(conv_param):
-    """(stride, pad) from conv_param, or ValueError naming what is missing or out of range."""
-    try:
-        stride, pad = conv_param["stride"], conv_param["pad"]
-    except (KeyError, TypeError):
-        raise ValueError(f"conv_param must be a dict with keys 'stride' and 'pad', got {conv_param!r}") from None
-    return checked_int(stride, 1, "conv_param['stride']"), checked_int(pad, 0, "conv_param['pad']")
-
-
-def _pool_param(pool_param):
-    """(pool_height, pool_width, stride) from pool_param, or ValueError naming what is wrong."""
-    keys = ("pool_height", "pool_width", "stride")
-    try:
-        values = [pool_param[key] for key in keys]
-    except (KeyError, TypeError):
-        raise ValueError(f"pool_param must be a dict with keys 'pool_height', 'pool_width' and 'stride', "
-                         f"got {pool_param!r}") from None
-    return tuple(checked_int(value, 1, f"pool_param[{key!r}]") for key, value in zip(keys, values))
-
-
-def checked_int(value, minimum, name):
-    """value as an int if it is an integer (not a bool) >= minimum; else ValueError naming it."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)

@@ -1,5 +1,6 @@
 """nclib.fast_layers: the same results as the naive reference (nclib.conv) on many configurations, ties in
-max pooling, numerical gradients, the same errors, inputs left alone, and nothing imported but numpy."""
+max pooling, numerical gradients, the same errors, inputs left alone, and nothing imported but numpy and the
+given input checks."""
 import ast
 import sys
 from pathlib import Path
@@ -7,11 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nclib import conv, fast_layers
+import nclib
+from nclib import checks, conv, fast_layers
 from nclib.gradcheck import eval_numerical_gradient_array, rel_error
 
 GRAD_TOL = 1e-7
 FAST_LAYERS_SOURCE = Path(fast_layers.__file__)
+CHECKS_SOURCE = Path(checks.__file__)
 
 # (N, C, H, W, F, HH, WW, stride, pad), chosen by hand so that each feature appears at least once
 CONV_CASES = [
@@ -343,8 +346,10 @@ def test_fast_backward_is_unaffected_by_changes_to_the_returned_output():
 
 
 def foreign_imports(source):
-    """The modules a source imports other than numpy and the standard library, relative imports
-    included, as (line, module) pairs; imports inside functions count too."""
+    """The modules a source imports other than numpy, the standard library and nclib's given modules
+    (imported by absolute name), relative imports included, as (line, module) pairs; imports inside
+    functions count too."""
+    given = {f"nclib.{module}" for module in nclib.GIVEN_MODULES}
     found = []
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
@@ -354,7 +359,8 @@ def foreign_imports(source):
         else:
             continue
         found += [(node.lineno, name) for name in names
-                  if name.split(".")[0] != "numpy" and name.split(".")[0] not in sys.stdlib_module_names]
+                  if name.split(".")[0] != "numpy" and name.split(".")[0] not in sys.stdlib_module_names
+                  and name not in given]
     dynamic = [(node.lineno, "__import__ or importlib") for node in ast.walk(ast.parse(source))
                if isinstance(node, ast.Name) and node.id in ("__import__", "importlib")]
     return found + dynamic
@@ -373,7 +379,8 @@ def test_foreign_imports_catches_what_it_must(source):
     assert foreign_imports(source)
 
 
-def test_fast_layers_import_nothing_but_numpy_and_the_standard_library():
-    source = FAST_LAYERS_SOURCE.read_text()
-    assert not foreign_imports(source), "nclib.fast_layers is given to students: it may import numpy only"
+@pytest.mark.parametrize("path", [FAST_LAYERS_SOURCE, CHECKS_SOURCE], ids=lambda path: path.stem)
+def test_given_layers_import_nothing_but_numpy_the_standard_library_and_given_modules(path):
+    source = path.read_text()
+    assert not foreign_imports(source), f"nclib.{path.stem} is given to students: it may import numpy and given ones"
     assert foreign_imports(source + "\nimport nclib.conv\n")  # the check reads the file it claims to

@@ -58,7 +58,8 @@ def stripped_lines(text):
 
 
 def test_every_nclib_module_is_either_given_or_reference():
-    modules = {p.stem for p in (ROOT / "nclib").glob("*.py")} - {"__init__"}
+    modules = ({p.stem for p in (ROOT / "nclib").glob("*.py")} - {"__init__"}
+               | {p.parent.name for p in (ROOT / "nclib").glob("*/__init__.py")})
     assert not set(nclib.GIVEN_MODULES) & set(nclib.REFERENCE_MODULES)
     assert modules == set(nclib.GIVEN_MODULES) | set(nclib.REFERENCE_MODULES), \
         "classify every nclib module in nclib.GIVEN_MODULES or nclib.REFERENCE_MODULES"
@@ -111,25 +112,25 @@ def test_a_notebook_builds_only_on_other_assignments():
 
 
 def grading_objects(spec):
-    """The functions and classes of nclib.grading that a spec runs, the spec included, found through the
-    names its code uses and the values it closes over, transitively."""
-    found, todo = {}, [spec]
+    """The functions and classes of nclib.grading (its engine and spec modules) that a spec runs, its run
+    included, found through the names their code uses and the values they close over, transitively."""
+    found, todo = {}, [spec.run]
     while todo:
         obj = todo.pop()
         if id(obj) in found:
             continue
         found[id(obj)] = obj
         members = list(vars(obj).values()) if inspect.isclass(obj) else []
-        code_objects = [getattr(m, "__code__", None) for m in [obj] + members]
-        referenced = [cell.cell_contents for m in [obj] + members for cell in (getattr(m, "__closure__", None) or ())]
-        while code_objects:
-            code = code_objects.pop()
-            if code is None:
-                continue
-            referenced += [vars(grading)[name] for name in code.co_names if name in vars(grading)]
-            code_objects += [const for const in code.co_consts if inspect.iscode(const)]
+        functions = [m for m in [obj] + members if inspect.isfunction(m)]
+        referenced = [cell.cell_contents for m in functions for cell in (m.__closure__ or ())]
+        for function in functions:
+            code_objects = [function.__code__]
+            while code_objects:
+                code = code_objects.pop()
+                referenced += [function.__globals__[name] for name in code.co_names if name in function.__globals__]
+                code_objects += [const for const in code.co_consts if inspect.iscode(const)]
         todo += [r for r in referenced if (inspect.isfunction(r) or inspect.isclass(r))
-                 and r.__module__ == grading.__name__]
+                 and r.__module__.startswith(f"{grading.__name__}.")]
     return list(found.values())
 
 
@@ -153,8 +154,8 @@ def test_bundle_holds_nothing_of_the_grader_of(student_bundle, name):
 
 
 def test_bundle_holds_no_run_of_the_graders_source(student_bundle):
-    """The whole module, SPECS and its seeds included, not only what each spec runs."""
-    lines = stripped_lines(Path(grading.__file__).read_text())
+    """The whole package, SPECS and their seeds included, not only what each spec runs."""
+    lines = [line for path in sorted(Path(grading.__file__).parent.glob("*.py")) for line in stripped_lines(path.read_text())]
     shingles = {tuple(lines[i:i + SHINGLE]) for i in range(len(lines) - SHINGLE + 1)}
     for path in bundled_files(student_bundle):
         for text in texts(path):

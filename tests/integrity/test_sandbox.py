@@ -38,7 +38,7 @@ def course(tmp_path):
 def test_student_code_sees_only_its_own_folder(course):
     workdir = course / "autograded" / "me" / "a"
     secrets = [course / "source", course / "gradebook.db", course / "submitted" / "other",
-               course / "autograded" / "other", sandbox.NCLIB / "layers.py", sandbox.NCLIB / "grading.py"]
+               course / "autograded" / "other", sandbox.NCLIB / "layers.py", sandbox.NCLIB / "grading" / "__init__.py"]
     result = subprocess.run(sandbox.command_prefix(workdir) + [sys.executable, "-c", PROBE, *map(str, secrets)],
                             capture_output=True, text=True, timeout=60)
     seen = dict(line.rsplit(" ", 1) for line in result.stdout.splitlines())
