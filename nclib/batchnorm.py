@@ -13,7 +13,7 @@ All arrays are float64 unless the inputs are another float dtype, which is kept.
 """
 import numpy as np
 
-from nclib.checks import checked_dout
+from nclib.input_checks import checked_dout
 
 _BN_DEFAULTS = {"eps": 1e-5, "momentum": 0.9}
 _MODES = ("train", "test")

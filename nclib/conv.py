@@ -15,7 +15,7 @@ so a gradient check that perturbs x in place is seen by the cache.
 """
 import numpy as np
 
-from nclib.checks import checked_dout, checked_int, conv_input, output_size, pool_input
+from nclib.input_checks import checked_dout, checked_int, conv_input, output_size, pool_input
 
 
 def conv_output_size(size, kernel, stride, pad, name="size"):

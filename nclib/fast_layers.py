@@ -21,7 +21,7 @@ cache is only for the matching backward function: pass it back unchanged, do not
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from nclib.checks import checked_dout, conv_input, pool_input
+from nclib.input_checks import checked_dout, conv_input, pool_input
 
 
 def conv_forward_fast(x, w, b, conv_param):

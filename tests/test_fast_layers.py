@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 
 import nclib
-from nclib import checks, conv, fast_layers
+from nclib import conv, fast_layers, input_checks
 from nclib.gradcheck import eval_numerical_gradient_array, rel_error
 
 GRAD_TOL = 1e-7
 FAST_LAYERS_SOURCE = Path(fast_layers.__file__)
-CHECKS_SOURCE = Path(checks.__file__)
+CHECKS_SOURCE = Path(input_checks.__file__)
 
 # (N, C, H, W, F, HH, WW, stride, pad), chosen by hand so that each feature appears at least once
 CONV_CASES = [

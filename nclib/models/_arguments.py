@@ -1,7 +1,7 @@
 """The models' argument checks, one function per kind of argument, each raising ValueError that names the
-argument and what it must be. Checks that layers share as well live in nclib.checks."""
+argument and what it must be. Checks that layers share as well live in nclib.input_checks."""
 from nclib.batchnorm import batchnorm_backward_alt, batchnorm_forward, layernorm_backward, layernorm_forward
-from nclib.checks import checked_choice, checked_int
+from nclib.input_checks import checked_choice, checked_int
 from nclib.layers import ACTIVATIONS
 
 _NORMALIZATIONS = {

@@ -1,7 +1,7 @@
 """The vae_kl assignment's model: VAE, the variational auto-encoder trained on nclib.vae.vae_loss."""
 import numpy as np
 
-from nclib.checks import checked_choice, checked_rows
+from nclib.input_checks import checked_choice, checked_rows
 from nclib.layers import affine_forward, relu_forward, sigmoid
 from nclib.models._arguments import check_sizes
 from nclib.vae import RECONSTRUCTIONS, vae_loss

@@ -1,8 +1,8 @@
-"""nclib.checks: one wording for each input check, whichever layer or model runs it."""
+"""nclib.input_checks: one wording for each input check, whichever layer or model runs it."""
 import numpy as np
 import pytest
 
-from nclib import batchnorm, checks, conv, fast_layers
+from nclib import batchnorm, conv, fast_layers, input_checks
 
 
 def message(fn, *args):
@@ -13,12 +13,12 @@ def message(fn, *args):
 
 @pytest.mark.parametrize("value, minimum", [(0, 1), (-1, 0), (1.0, 1), (True, 0), ("3", 1)])
 def test_checked_int_names_the_argument_and_its_range(value, minimum):
-    assert message(checks.checked_int, value, minimum, "stride") == \
+    assert message(input_checks.checked_int, value, minimum, "stride") == \
         f"stride must be an integer >= {minimum}, got {value!r}"
 
 
 def test_checked_int_returns_a_python_int():
-    assert type(checks.checked_int(np.int64(3), 1, "pad")) is int
+    assert type(input_checks.checked_int(np.int64(3), 1, "pad")) is int
 
 
 def test_the_output_size_rule_reads_the_same_in_conv_output_size_and_in_the_layers():
@@ -49,8 +49,8 @@ def test_a_dout_of_the_wrong_shape_reads_the_same_in_every_backward():
 
 
 def test_checked_choice_and_checked_rows_name_what_they_expect():
-    assert checks.checked_choice("bce", ("bce", "squared"), "recon") == "bce"
-    assert message(checks.checked_choice, "l1", ("bce", "squared"), "recon") == \
+    assert input_checks.checked_choice("bce", ("bce", "squared"), "recon") == "bce"
+    assert message(input_checks.checked_choice, "l1", ("bce", "squared"), "recon") == \
         "recon must be one of ('bce', 'squared'), got 'l1'"
-    assert checks.checked_rows([[1, 2]], 2, "X").dtype == np.float64
-    assert message(checks.checked_rows, np.ones(2), 2, "z") == "z must have shape (N, 2), got (2,)"
+    assert input_checks.checked_rows([[1, 2]], 2, "X").dtype == np.float64
+    assert message(input_checks.checked_rows, np.ones(2), 2, "z") == "z must have shape (N, 2), got (2,)"
