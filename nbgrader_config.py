@@ -6,8 +6,8 @@ from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds,
                                     IgnorePattern, LimitOutput, OverwriteKernelspec, SaveAutoGrades)
 
-from coursetools.execute import FaultTolerantExecute
-from coursetools.restorecells import RestoreCells
+from coursetools.autograde.execute import FaultTolerantExecute
+from coursetools.autograde.restorecells import RestoreCells
 
 ROOT = Path(__file__).resolve().parent
 

@@ -8,8 +8,8 @@ import re
 import numpy as np
 import pytest
 
-from coursetools.harness import decode, encode
-from coursetools.trusted import RemoteFunction
+from coursetools.autograde.codec import decode, encode
+from coursetools.autograde.grader_side import RemoteFunction
 from nclib import batchnorm, conv, grading, layers, losses, models, optim, vae
 
 REFERENCE = {

@@ -2,7 +2,8 @@
 import pytest
 
 from conftest import ASSIGNMENTS, BROKEN, assert_scored_as
-from coursetools import notebooks, report, submissions
+from coursetools import notebooks, report
+from coursetools.demo import submissions
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

@@ -1,9 +1,9 @@
 """Submissions that kill, hang, exhaust or flood the grading kernel, made from the complete notebook.
 
-Each is a list of Bugs (coursetools.bugs) planted in the reference solution; `breaks` names the tests the
+Each is a list of Bugs (coursetools.demo.bugs) planted in the reference solution; `breaks` names the tests the
 fault must cost: the faulty function's own and those of the functions that call it, nothing else.
 """
-from coursetools.bugs import Bug
+from coursetools.demo.bugs import Bug
 
 FAULTS = {
     "two_layer_net": {

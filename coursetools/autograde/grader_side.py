@@ -1,10 +1,11 @@
-"""Hidden tests decided outside the student's kernel.
+"""The grader's side of a trusted check: hidden tests decided outside the student's kernel.
 
 A hidden test is `grading.check("<reference name>", <function>)`. Run in the student's kernel, the
 student's code could have patched NumPy, nclib.grading or the interpreter first. Here the grader's own
 process runs nclib.grading.check, with a stand-in for the student's function: each call goes to a
-Harness, a separate process that has run the student's solution cells, and only values come back.
-Callables among the arguments (a loss function given to train_sgd) stay in the grader and are called back.
+StudentProcess, a separate process (student_side) that has run the student's solution cells, and only
+values come back. Callables among the arguments (a loss function given to train_sgd) stay in the grader
+and are called back.
 """
 import contextlib
 import io
@@ -16,7 +17,7 @@ import sys
 
 import numpy as np
 
-from coursetools.harness import Channel, decode, encode
+from coursetools.autograde.codec import Channel, decode, encode
 from coursetools.notebooks import HIDDEN_MARKERS
 
 REMOTE_ERRORS = {error.__name__: error for error in (ValueError, TypeError, IndexError, KeyError, ZeroDivisionError,
@@ -48,19 +49,20 @@ def split_hidden_tests(source):
     return "\n".join(visible).rstrip("\n"), checks
 
 
-class HarnessFailure(Exception):
+class StudentProcessFailure(Exception):
     """The student's process died, timed out or sent something that is not a reply."""
 
 
-class Harness:
-    """A child process running the student's code (coursetools.harness), driven over two pipes."""
+class StudentProcess:
+    """The grader's handle on the child process that runs the student's code (student_side), over two pipes."""
 
     def __init__(self, command_prefix=(), timeout=60, cwd=None):
         grader_read, child_write = os.pipe()
         child_read, grader_write = os.pipe()
         self.timeout = timeout
         self.process = subprocess.Popen(
-            [*command_prefix, sys.executable, "-m", "coursetools.harness", str(child_read), str(child_write)],
+            [*command_prefix, sys.executable, "-m", "coursetools.autograde.student_side",
+             str(child_read), str(child_write)],
             pass_fds=(child_read, child_write), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, cwd=cwd, start_new_session=True)
         os.close(child_read)
@@ -116,17 +118,17 @@ class Harness:
         try:
             self.channel.send(message)
         except (BrokenPipeError, OSError):
-            raise HarnessFailure(self._death()) from None
+            raise StudentProcessFailure(self._death()) from None
 
     def _receive(self):
         ready, _, _ = select.select([self.channel.reader], [], [], self.timeout)
         if not ready:
             self.close()
-            raise HarnessFailure(f"no answer within {self.timeout} s")
+            raise StudentProcessFailure(f"no answer within {self.timeout} s")
         try:
             return self.channel.receive()
         except (EOFError, ValueError, OSError):
-            raise HarnessFailure(self._death()) from None
+            raise StudentProcessFailure(self._death()) from None
 
     def _death(self):
         code = self.process.wait()
@@ -134,14 +136,14 @@ class Harness:
 
 
 class RemoteFunction:
-    """Stands for a student's function in nclib.grading.check: calls it in the harness, and copies back
+    """Stands for a student's function in nclib.grading.check: calls it in the StudentProcess, and copies back
     what the call changed in the arguments, so that in-place updates (or forbidden in-place changes) show."""
 
-    def __init__(self, harness, name):
-        self.harness, self.name = harness, name
+    def __init__(self, student, name):
+        self.student, self.name = student, name
 
     def __call__(self, *args, **kwargs):
-        result, new_args, new_kwargs = self.harness.call(self.name, args, kwargs)
+        result, new_args, new_kwargs = self.student.call(self.name, args, kwargs)
         _copy_back(args, new_args)
         _copy_back(kwargs, new_kwargs)
         return result
@@ -170,20 +172,20 @@ def _copy_back(original, changed):
             original[:] = list(changed)
 
 
-def run_check(harness, reference_name, function_name):
-    """nclib.grading.check in this process on the student's function in the harness.
+def run_check(student, reference_name, function_name):
+    """nclib.grading.check in this process on the student's function in the StudentProcess `student`.
     Returns (passed, message)."""
     from nclib import grading
 
     printed = io.StringIO()
     try:
         with contextlib.redirect_stdout(printed):
-            grading.check(reference_name, RemoteFunction(harness, function_name))
+            grading.check(reference_name, RemoteFunction(student, function_name))
     except NotImplementedError:
         return False, f"NotImplementedError: {function_name} is not implemented yet"
     except AssertionError as error:
         return False, f"AssertionError: {error}"
-    except HarnessFailure as error:
+    except StudentProcessFailure as error:
         return False, f"{reference_name}: {error}"
     except (RuntimeError, *REMOTE_ERRORS.values()) as error:
         return False, f"{reference_name}: your function raised {error}"

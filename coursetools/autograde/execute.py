@@ -5,56 +5,30 @@ Faults: stock nbgrader abandons the whole submission when the kernel dies, and a
 interrupt that ends a timed-out cell. Here a cell that times out or kills the kernel gets an error
 output (so it and its test lose their points), the kernel is restarted, the cells that ran before it
 are run again without output so their definitions come back, and execution goes on with the next
-cell; past `time_budget` seconds in all, the remaining cells are not run. Student code runs in the sandbox of coursetools.sandbox (bubblewrap and prlimit) and each cell
-keeps at most `max_output_chars` of text output. Every fault is logged with FAULT_MARKER for the per-student report.
+cell; past `time_budget` seconds in all, the remaining cells are not run. Student code runs in the
+sandbox of coursetools.autograde.sandbox (bubblewrap and prlimit) and each cell keeps at most
+`max_output_chars` of text output. Every fault is logged with FAULT_MARKER for the per-student report.
 
 Hidden tests: the kernel runs only the visible part of a test cell. Its hidden checks run in this
-process (coursetools.trusted) on the student's functions, called in a separate harness process that
+process (grader_side) on the student's functions, called in a separate StudentProcess that
 has run the submission's definition cells (solution cells and locked given code) that the kernel ran
 before the test. A check's verdict becomes the cell's output: an error fails the cell.
 """
 import copy
 import os
-import shutil
-import tempfile
 import time
 
-from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Dict, Integer
 
-from coursetools import notebooks, policy, sandbox
-from coursetools.trusted import Harness, HarnessFailure, run_check, split_hidden_tests
+from coursetools import notebooks
+from coursetools.autograde import policy, sandbox
+from coursetools.autograde.grader_side import StudentProcess, StudentProcessFailure, run_check, split_hidden_tests
+from coursetools.autograde.kernel import SandboxedKernelManager
 
 FAULT_MARKER = "GRADING FAULT"
-
-
-class SandboxedKernelManager(AsyncKernelManager):
-    """Starts the kernel in the sandbox (coursetools.sandbox), talking over IPC sockets in a private
-    folder: the sandbox has no network, not even the grader's loopback."""
-
-    def __init__(self, **kwargs):
-        self._socket_dir = tempfile.mkdtemp(prefix="nclib-kernel-")
-        kwargs.setdefault("transport", "ipc")
-        kwargs.setdefault("ip", os.path.join(self._socket_dir, "kernel-ipc"))
-        kwargs.setdefault("connection_file", os.path.join(self._socket_dir, "kernel.json"))
-        super().__init__(**kwargs)
-        self._workdir = os.getcwd()
-
-    async def _async_pre_start_kernel(self, **kwargs):
-        self._workdir = kwargs.get("cwd") or self._workdir
-        return await super()._async_pre_start_kernel(**kwargs)
-
-    def format_kernel_cmd(self, extra_arguments=None):
-        return sandbox.command_prefix(self._workdir, writable=[self._socket_dir]) + super().format_kernel_cmd(
-            extra_arguments)
-
-    async def _async_cleanup_resources(self, restart=False):
-        await super()._async_cleanup_resources(restart=restart)
-        if not restart:
-            shutil.rmtree(self._socket_dir, ignore_errors=True)
 
 
 def is_definition(cell):
@@ -69,7 +43,8 @@ class FaultTolerantExecute(Execute):
     max_output_chars = Integer(20_000, help="text output kept per cell; the rest is dropped").tag(config=True)
     time_budget = Integer(300, help="seconds of execution per notebook; later cells are not run").tag(config=True)
     forbidden_in_solutions = Dict(
-        help="assignment -> modules and names its solution cells may not use (see coursetools.policy)").tag(config=True)
+        help="assignment -> modules and names its solution cells may not use (see coursetools.autograde.policy)"
+    ).tag(config=True)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
@@ -80,13 +55,13 @@ class FaultTolerantExecute(Execute):
     def preprocess(self, nb, resources, km=None):
         self._survivors = []      # indices of the cells that ran without killing or hanging the kernel
         self._output_chars = {}
-        self._harness = None
+        self._student = None
         self._deadline = time.monotonic() + self.time_budget
         try:
             return super().preprocess(nb, resources, km)
         finally:
-            if self._harness is not None:
-                self._harness.close()
+            if self._student is not None:
+                self._student.close()
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code":
@@ -123,16 +98,16 @@ class FaultTolerantExecute(Execute):
         return cell, resources
 
     def _trusted_check(self, index, reference, function):
-        if self._harness is None or self._harness.process.poll() is not None:
+        if self._student is None or self._student.process.poll() is not None:
             workdir = self.resources.get("metadata", {}).get("path") or os.getcwd()
-            self._harness = Harness(sandbox.command_prefix(workdir), timeout=self.timeout, cwd=workdir)
+            self._student = StudentProcess(sandbox.command_prefix(workdir), timeout=self.timeout, cwd=workdir)
         definitions = [self.nb.cells[i].source for i in self._survivors
                        if i < index and is_definition(self.nb.cells[i])]
         try:
-            self._harness.run_cells(definitions)
-        except HarnessFailure as error:
+            self._student.run_cells(definitions)
+        except StudentProcessFailure as error:
             return False, f"{reference}: your code could not be loaded: {error}"
-        return run_check(self._harness, reference, function)
+        return run_check(self._student, reference, function)
 
     def output(self, outs, msg, display_id, cell_index):
         if msg["msg_type"] == "stream":

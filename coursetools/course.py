@@ -1,4 +1,5 @@
-"""The instructor's job on stock nbgrader: release, demo submissions, autograde, feedback, export."""
+"""Stock nbgrader run on the course: its commands, the release, and autograding one student at a time
+with a report of what went wrong in each submission."""
 import os
 import re
 import subprocess
@@ -7,8 +8,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from coursetools import notebooks, report, submissions
-from coursetools.execute import FAULT_MARKER
+from coursetools.autograde.execute import FAULT_MARKER
 
 
 class NbgraderError(RuntimeError):
@@ -81,31 +81,3 @@ def submitted_students(root, assignment):
     """Student ids with a folder submitted/<student>/<assignment>, sorted."""
     base = Path(root) / "submitted"
     return sorted(p.name for p in base.iterdir() if (p / assignment).is_dir()) if base.is_dir() else []
-
-
-def demo(root, log=print):
-    """The whole job on the demo submissions; prints a score table and a report of every submission that
-    had a problem. Returns {assignment: {student: Outcome}}."""
-    root = Path(root)
-    names = notebooks.assignments(root)
-    outcomes = {}
-    for step, assignment in enumerate(names, start=1):
-        log(f"== {assignment} ({step}/{len(names)})")
-        log("  generating the student release")
-        generate_release(root, assignment)
-        submissions.write_demo_submissions(root, assignment)
-        students = submitted_students(root, assignment)
-        log(f"  autograding {len(students)} submissions")
-        outcomes[assignment] = autograde_each(root, assignment, students, log=log)
-        log("  generating feedback")
-        run_nbgrader(root, "generate_feedback", assignment, "--force")
-    log("== exporting grades to grades.csv")
-    run_nbgrader(root, "export", "--to", "grades.csv")
-    log("")
-    log(report.score_table(root / "grades.csv", root))
-    for assignment, per_student in outcomes.items():
-        for student, outcome in per_student.items():
-            for problem in outcome.problems:
-                status = "graded despite" if outcome.graded else "NOT GRADED"
-                log(f"{assignment} / {student}: {status}: {problem}")
-    return outcomes
