@@ -25,10 +25,18 @@ from traitlets import Dict, Integer
 
 from coursetools import notebooks
 from coursetools.autograde import policy, sandbox
-from coursetools.autograde.grader_side import StudentProcess, StudentProcessFailure, run_check, split_hidden_tests
+from coursetools.autograde.grader_side import HiddenChecks, split_hidden_tests
 from coursetools.autograde.kernel import SandboxedKernelManager
 
 FAULT_MARKER = "GRADING FAULT"
+KERNEL_FAULTS = (DeadKernelError, CellTimeoutError)
+
+
+def check_output(passed, message):
+    """The output a hidden check's verdict gives its test cell: an error fails the cell."""
+    if passed:
+        return NotebookNode(output_type="stream", name="stdout", text=message + "\n")
+    return NotebookNode(output_type="error", ename="HiddenTestFailed", evalue=message, traceback=[message])
 
 
 def is_definition(cell):
@@ -55,59 +63,77 @@ class FaultTolerantExecute(Execute):
     def preprocess(self, nb, resources, km=None):
         self._survivors = []      # indices of the cells that ran without killing or hanging the kernel
         self._output_chars = {}
-        self._student = None
         self._deadline = time.monotonic() + self.time_budget
+        workdir = resources.get("metadata", {}).get("path") or os.getcwd()
+        self._hidden = HiddenChecks(sandbox.command_prefix(workdir), timeout=self.timeout, cwd=workdir)
         try:
             return super().preprocess(nb, resources, km)
         finally:
-            if self._student is not None:
-                self._student.close()
+            self._hidden.close()
 
     def preprocess_cell(self, cell, resources, index):
+        """Refuse the cell, or run it in the kernel (a test cell without its hidden part) and restart the
+        kernel if the cell killed or hung it; then decide the cell's hidden checks."""
         if cell.cell_type != "code":
             return cell, resources
-        if time.monotonic() > self._deadline:
-            # Cells that hang one after another would otherwise cost the per-cell limit each.
-            self._report(cell, index, "TimeBudgetExceeded",
-                         f"this cell was not run: the notebook used up its {self.time_budget} s of grading time")
+        refusal = self._out_of_time() or self._refused_by_policy(cell, resources)
+        if refusal:
+            self._report(cell, index, *refusal)
             return cell, resources
-        meta = notebooks.meta(cell)
-        assignment = resources.get("nbgrader", {}).get("assignment")
-        forbidden = self.forbidden_in_solutions.get(assignment, ())
-        refused = policy.violations(cell.source, forbidden) if meta.get("solution") else []
-        if refused:
-            return self._refuse(cell, index, refused), resources
-        source, checks = cell.source, []
-        if meta.get("grade"):
-            cell.source, checks = split_hidden_tests(source)
+        visible, checks = self._split(cell)
         try:
-            cell, resources = super().preprocess_cell(cell, resources, index)
-        except (DeadKernelError, CellTimeoutError) as error:
-            self._record_fault(cell, index, error)
+            cell, resources = self._run_in_kernel(cell, resources, index, visible)
+        except KERNEL_FAULTS as error:
+            self._report(cell, index, *self._kernel_fault(error),
+                         note=" The kernel was restarted and the cells above were run again.")
             self._restart_and_replay()
             return cell, self.resources
-        finally:
-            cell.source = source
         self._survivors.append(index)
         if not any(output.output_type == "error" for output in cell.outputs):
-            for reference, function in checks:
-                passed, message = self._trusted_check(index, reference, function)
-                cell.outputs.append(NotebookNode(output_type="stream", name="stdout", text=message + "\n") if passed
-                                    else NotebookNode(output_type="error", ename="HiddenTestFailed",
-                                                      evalue=message, traceback=[message]))
+            definitions = self._definitions_before(index)
+            cell.outputs += [check_output(*self._hidden.decide(reference, function, definitions))
+                             for reference, function in checks]
         return cell, resources
 
-    def _trusted_check(self, index, reference, function):
-        if self._student is None or self._student.process.poll() is not None:
-            workdir = self.resources.get("metadata", {}).get("path") or os.getcwd()
-            self._student = StudentProcess(sandbox.command_prefix(workdir), timeout=self.timeout, cwd=workdir)
-        definitions = [self.nb.cells[i].source for i in self._survivors
-                       if i < index and is_definition(self.nb.cells[i])]
+    def _out_of_time(self):
+        """(kind, message) once the notebook has used up its time budget, else None."""
+        if time.monotonic() > self._deadline:
+            # Cells that hang one after another would otherwise cost the per-cell limit each.
+            return ("TimeBudgetExceeded",
+                    f"this cell was not run: the notebook used up its {self.time_budget} s of grading time")
+        return None
+
+    def _refused_by_policy(self, cell, resources):
+        """(kind, message) of a solution cell the policy refuses, else None. A refused cell is not run:
+        its functions stay undefined."""
+        if not notebooks.meta(cell).get("solution"):
+            return None
+        forbidden = self.forbidden_in_solutions.get(resources.get("nbgrader", {}).get("assignment"), ())
+        reasons = policy.violations(cell.source, forbidden)
+        return ("PolicyViolation", "this cell was not run: " + "; ".join(reasons)) if reasons else None
+
+    @staticmethod
+    def _split(cell):
+        """(the source the kernel runs, [(reference, function)] of the hidden checks)."""
+        return split_hidden_tests(cell.source) if notebooks.meta(cell).get("grade") else (cell.source, [])
+
+    def _run_in_kernel(self, cell, resources, index, source):
+        """Execute source as the cell's code; the cell keeps its own source."""
+        original, cell.source = cell.source, source
         try:
-            self._student.run_cells(definitions)
-        except StudentProcessFailure as error:
-            return False, f"{reference}: your code could not be loaded: {error}"
-        return run_check(self._student, reference, function)
+            return super().preprocess_cell(cell, resources, index)
+        finally:
+            cell.source = original
+
+    def _kernel_fault(self, error):
+        """(kind, message) of a cell that hung or killed the kernel."""
+        if isinstance(error, CellTimeoutError):
+            return "CellTimeoutError", f"the cell ran for more than {self.timeout} s and was stopped"
+        return "KernelDied", "the kernel died in this cell (exit, crash or a resource limit)"
+
+    def _definitions_before(self, index):
+        """Sources of the definition cells that ran in the kernel before cell index, in order."""
+        return [self.nb.cells[i].source for i in self._survivors if i < index and is_definition(self.nb.cells[i])]
 
     def output(self, outs, msg, display_id, cell_index):
         if msg["msg_type"] == "stream":
@@ -121,18 +147,6 @@ class FaultTolerantExecute(Execute):
                 msg["content"]["text"] = (text[: self.max_output_chars - used]
                                           + f"\n[output cut at {self.max_output_chars} characters]\n")
         return super().output(outs, msg, display_id, cell_index)
-
-    def _refuse(self, cell, index, reasons):
-        """A solution cell the policy refuses is not run: its functions stay undefined."""
-        self._report(cell, index, "PolicyViolation", "this cell was not run: " + "; ".join(reasons))
-        return cell
-
-    def _record_fault(self, cell, index, error):
-        if isinstance(error, CellTimeoutError):
-            ename, reason = "CellTimeoutError", f"the cell ran for more than {self.timeout} s and was stopped"
-        else:
-            ename, reason = "KernelDied", "the kernel died in this cell (exit, crash or a resource limit)"
-        self._report(cell, index, ename, reason, " The kernel was restarted and the cells above were run again.")
 
     def _report(self, cell, index, ename, message, note=""):
         """An error output on the cell, and a FAULT_MARKER line in the log for the per-student report."""
@@ -155,6 +169,6 @@ class FaultTolerantExecute(Execute):
             silent = copy.deepcopy(self.nb.cells[index])
             try:
                 self.execute_cell(silent, index, store_history=False)
-            except (DeadKernelError, CellTimeoutError):
+            except KERNEL_FAULTS:
                 # It ran before: a second failure means the kernel cannot be trusted to go on.
                 raise RuntimeError(f"cell {index} failed when run again after a restart") from None

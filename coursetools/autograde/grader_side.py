@@ -172,6 +172,29 @@ def _copy_back(original, changed):
             original[:] = list(changed)
 
 
+class HiddenChecks:
+    """The hidden checks of one notebook, decided in this process: a StudentProcess (started when first
+    needed, again if it died) runs the definition cells, and run_check calls the student's functions in it."""
+
+    def __init__(self, command_prefix=(), timeout=60, cwd=None):
+        self.command_prefix, self.timeout, self.cwd = command_prefix, timeout, cwd
+        self._student = None
+
+    def decide(self, reference_name, function_name, definitions):
+        """(passed, message) of the check, once the sources of definitions (the list only grows) have run."""
+        if self._student is None or self._student.process.poll() is not None:
+            self._student = StudentProcess(self.command_prefix, timeout=self.timeout, cwd=self.cwd)
+        try:
+            self._student.run_cells(definitions)
+        except StudentProcessFailure as error:
+            return False, f"{reference_name}: your code could not be loaded: {error}"
+        return run_check(self._student, reference_name, function_name)
+
+    def close(self):
+        if self._student is not None:
+            self._student.close()
+
+
 def run_check(student, reference_name, function_name):
     """nclib.grading.check in this process on the student's function in the StudentProcess `student`.
     Returns (passed, message)."""
