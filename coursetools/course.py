@@ -8,7 +8,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from coursetools.autograde.execute import FAULT_MARKER
+from coursetools import notebooks
+from coursetools.autograde import faults
 
 
 class NbgraderError(RuntimeError):
@@ -60,21 +61,35 @@ class Outcome:
 def autograde_each(root, assignment, students, *options, log=print):
     """Autograde the students' submissions one at a time, so that one broken submission is reported for
     that student and the others are still graded. options go to `nbgrader autograde`.
-    Returns {student: Outcome}; a graded submission's problems are the faults it survived."""
+    Returns {student: Outcome}; a graded submission's problems are the faults it survived (fault_report)."""
     outcomes = {}
     for i, student in enumerate(students, start=1):
         start = time.perf_counter()
         try:
-            output = run_nbgrader(root, "autograde", assignment, f"--student={student}", "--force", *options)
+            run_nbgrader(root, "autograde", assignment, f"--student={student}", "--force", *options)
         except NbgraderError as error:
             outcomes[student] = Outcome(False, [str(error)])
             log(f"  [{i}/{len(students)}] {student}: NOT GRADED: {error}")
             continue
-        faults = [line.split(FAULT_MARKER + ": ", 1)[1] for line in output.splitlines() if FAULT_MARKER in line]
-        outcomes[student] = Outcome(True, faults)
-        note = f", {len(faults)} faulty cell(s)" if faults else ""
+        problems = fault_report(root, assignment, student)
+        outcomes[student] = Outcome(True, problems)
+        note = f", {len(problems)} faulty cell(s)" if problems else ""
         log(f"  [{i}/{len(students)}] {student}: graded in {time.perf_counter() - start:.1f} s{note}")
     return outcomes
+
+
+def fault_report(root, assignment, student):
+    """The faults of the student's autograded notebooks of the assignment, from the reports that the
+    Execute step wrote beside them (coursetools.autograde.faults)."""
+    folder = Path(root) / "autograded" / student / assignment
+    problems = []
+    for name in notebooks.notebook_names(root, assignment):
+        notebook = Path(name).stem
+        if not (folder / name).exists():
+            continue  # not submitted: nbgrader scored it 0 without running it
+        report = faults.path(folder, notebook)
+        problems += faults.problems(report) if report.exists() else [f"{notebook}: no fault report was written"]
+    return problems
 
 
 def submitted_students(root, assignment):

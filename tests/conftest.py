@@ -29,10 +29,11 @@ def make_course(tmp_path_factory, name):
     return root
 
 
-def grade_versions(tmp_path_factory, name, versions, *options, edits=None):
+def grade_versions(tmp_path_factory, name, versions, *options, edits=None, files=None):
     """A temporary course where each assignment's versions ({student: bugs}, see
     coursetools.demo.submissions.write_submissions) are written, changed by edits ({(assignment, student):
-    function(notebook)}) and autograded one student at a time with the given nbgrader options.
+    function(notebook)}), given more files (files: {(assignment, student): {file name: text}}) and
+    autograded one student at a time with the given nbgrader options.
     Returns (root, {assignment: {student: Outcome}})."""
     root = make_course(tmp_path_factory, name)
     outcomes = {}
@@ -44,6 +45,8 @@ def grade_versions(tmp_path_factory, name, versions, *options, edits=None):
                 nb = notebooks.read(path)
                 edit(nb)
                 nbformat.write(nb, str(path))
+            for filename, text in (files or {}).get((assignment, student), {}).items():
+                (root / "submitted" / student / assignment / filename).write_text(text)
         outcomes[assignment] = course.autograde_each(root, assignment, list(per_student), *options,
                                                        log=lambda _: None)
     return root, outcomes

@@ -7,7 +7,7 @@ output (so it and its test lose their points), the kernel is restarted, the cell
 are run again without output so their definitions come back, and execution goes on with the next
 cell; past `time_budget` seconds in all, the remaining cells are not run. Student code runs in the
 sandbox of coursetools.autograde.sandbox (bubblewrap and prlimit) and each cell keeps at most
-`max_output_chars` of text output. Every fault is logged with FAULT_MARKER for the per-student report.
+`max_output_chars` of text output. Every fault goes into the notebook's fault report (faults.py).
 
 Hidden tests: the kernel runs only the visible part of a test cell. Its hidden checks run in this
 process (grader_side) on the student's functions, called in a separate StudentProcess that
@@ -24,11 +24,10 @@ from nbgrader.preprocessors import Execute
 from traitlets import Dict, Integer
 
 from coursetools import notebooks
-from coursetools.autograde import policy, sandbox
+from coursetools.autograde import faults, policy, sandbox
 from coursetools.autograde.grader_side import HiddenChecks, split_hidden_tests
 from coursetools.autograde.kernel import SandboxedKernelManager
 
-FAULT_MARKER = "GRADING FAULT"
 KERNEL_FAULTS = (DeadKernelError, CellTimeoutError)
 
 
@@ -37,6 +36,11 @@ def check_output(passed, message):
     if passed:
         return NotebookNode(output_type="stream", name="stdout", text=message + "\n")
     return NotebookNode(output_type="error", ename="HiddenTestFailed", evalue=message, traceback=[message])
+
+
+def cell_name(cell, index):
+    """How reports name a cell: its grade_id, else its position."""
+    return notebooks.meta(cell).get("grade_id") or f"cell {index}"
 
 
 def is_definition(cell):
@@ -64,12 +68,16 @@ class FaultTolerantExecute(Execute):
         self._survivors = []      # indices of the cells that ran without killing or hanging the kernel
         self._output_chars = {}
         self._deadline = time.monotonic() + self.time_budget
+        self._faults = []
         workdir = resources.get("metadata", {}).get("path") or os.getcwd()
         self._hidden = HiddenChecks(sandbox.command_prefix(workdir), timeout=self.timeout, cwd=workdir)
         try:
-            return super().preprocess(nb, resources, km)
+            nb, resources = super().preprocess(nb, resources, km)
         finally:
             self._hidden.close()
+        # Only now: the student's code, which may write to this folder, no longer runs.
+        faults.write(faults.path(workdir, resources["nbgrader"]["notebook"]), self._faults)
+        return nb, resources
 
     def preprocess_cell(self, cell, resources, index):
         """Refuse the cell, or run it in the kernel (a test cell without its hidden part) and restart the
@@ -149,9 +157,10 @@ class FaultTolerantExecute(Execute):
         return super().output(outs, msg, display_id, cell_index)
 
     def _report(self, cell, index, ename, message, note=""):
-        """An error output on the cell, and a FAULT_MARKER line in the log for the per-student report."""
-        where = notebooks.meta(cell).get("grade_id") or f"cell {index}"
-        self.log.warning("%s: %s: %s", FAULT_MARKER, where, message)
+        """An error output on the cell, and the fault in the log and the notebook's fault report."""
+        where = cell_name(cell, index)
+        self.log.warning("grading fault: %s: %s", where, message)
+        self._faults.append({"cell": where, "kind": ename, "message": message})
         cell.outputs.append(NotebookNode(output_type="error", ename=ename, evalue=message,
                                          traceback=[f"{ename}: {message}.{note}"]))
 
