@@ -140,8 +140,9 @@ class FaultTolerantExecute(Execute):
         return "KernelDied", "the kernel died in this cell (exit, crash or a resource limit)"
 
     def _definitions_before(self, index):
-        """Sources of the definition cells that ran in the kernel before cell index, in order."""
-        return [self.nb.cells[i].source for i in self._survivors if i < index and is_definition(self.nb.cells[i])]
+        """[(name, source)] of the definition cells that ran in the kernel before cell index, in order."""
+        return [(cell_name(self.nb.cells[i], i), self.nb.cells[i].source) for i in self._survivors
+                if i < index and is_definition(self.nb.cells[i])]
 
     def output(self, outs, msg, display_id, cell_index):
         if msg["msg_type"] == "stream":

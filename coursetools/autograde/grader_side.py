@@ -71,13 +71,14 @@ class StudentProcess:
         self.cells_run = 0
 
     def run_cells(self, sources):
-        """Run the sources not yet run (the list only grows); returns the errors they raised."""
-        new = sources[self.cells_run:]
-        self.cells_run = len(sources)
+        """Run the sources not yet run (the list only grows); returns [(index in sources, error)] of those
+        that raised."""
+        first, self.cells_run = self.cells_run, len(sources)
+        new = sources[first:]
         if not new:
             return []
         self._send({"cells": new})
-        return self._receive()["errors"]
+        return [(first + index, error) for index, error in self._receive()["errors"]]
 
     def call(self, name, args, kwargs):
         """name(*args, **kwargs) in the child; returns (result, args, kwargs) as they are after the call."""
@@ -179,16 +180,23 @@ class HiddenChecks:
     def __init__(self, command_prefix=(), timeout=60, cwd=None):
         self.command_prefix, self.timeout, self.cwd = command_prefix, timeout, cwd
         self._student = None
+        self._load_errors = {}  # index in the definitions -> (cell name, error) of the cells that raised
 
     def decide(self, reference_name, function_name, definitions):
-        """(passed, message) of the check, once the sources of definitions (the list only grows) have run."""
+        """(passed, message) of the check, once definitions, [(cell name, source)] (the list only grows),
+        have run; the message of a failed check names the cells that raised when they were loaded."""
         if self._student is None or self._student.process.poll() is not None:
             self._student = StudentProcess(self.command_prefix, timeout=self.timeout, cwd=self.cwd)
         try:
-            self._student.run_cells(definitions)
+            errors = self._student.run_cells([source for _, source in definitions])
         except StudentProcessFailure as error:
             return False, f"{reference_name}: your code could not be loaded: {error}"
-        return run_check(self._student, reference_name, function_name)
+        self._load_errors.update((index, (definitions[index][0], error)) for index, error in errors)
+        passed, message = run_check(self._student, reference_name, function_name)
+        if passed or not self._load_errors:
+            return passed, message
+        causes = "; ".join(f"cell `{name}` raised {error}" for _, (name, error) in sorted(self._load_errors.items()))
+        return False, f"{reference_name}: your code could not be loaded: {causes}. {message}"
 
     def close(self):
         if self._student is not None:

@@ -28,11 +28,11 @@ def serve(channel):
             return
         if "cells" in message:
             errors = []
-            for source in message["cells"]:
+            for index, source in enumerate(message["cells"]):
                 try:
                     exec(compile(source, "<solution cell>", "exec"), namespace)
                 except BaseException as error:  # a cell that fails is reported, and the next one still runs
-                    errors.append(f"{type(error).__name__}: {error}")
+                    errors.append([index, f"{type(error).__name__}: {error}"])
             channel.send({"ran": len(message["cells"]), "errors": errors})
         elif "call" in message:
             channel.send(_call(namespace, message, remote))
