@@ -6,8 +6,9 @@ from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds,
                                     IgnorePattern, LimitOutput, OverwriteKernelspec, SaveAutoGrades)
 
-from coursetools.execute import FaultTolerantExecute
-from coursetools.restorecells import RestoreCells
+from coursetools.autograde import faults
+from coursetools.autograde.execute import FaultTolerantExecute
+from coursetools.autograde.restorecells import RestoreCells
 
 ROOT = Path(__file__).resolve().parent
 
@@ -21,6 +22,9 @@ c.CourseDirectory.db_url = f"sqlite:///{ROOT / 'gradebook.db'}"
 
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+# The Execute step's fault reports are the grader's own: one in a submission is not copied to autograded/,
+# nor one in autograded/ to feedback/.
+c.CourseDirectory.ignore.append(faults.IGNORE)
 # A deleted test cell is put back and run: deleting a test never saves a student from it.
 c.OverwriteCells.add_missing_cells = True
 

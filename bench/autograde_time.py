@@ -13,7 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from coursetools import notebooks, pipeline, submissions
+from coursetools import course, notebooks
+from coursetools.demo import submissions
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,13 +29,13 @@ def main():
         shutil.copytree(ROOT / "source", root / "source")
         shutil.copy(ROOT / "nbgrader_config.py", root)
         for assignment in notebooks.assignments(root):
-            pipeline.generate_release(root, assignment)
+            course.generate_release(root, assignment)
             submissions.write_demo_submissions(root, assignment)
             for student in submissions.demo_versions(assignment):
                 times = []
                 for _ in range(args.repeat):
                     start = time.perf_counter()
-                    pipeline.run_nbgrader(root, "autograde", assignment, f"--student={student}", "--force")
+                    course.run_nbgrader(root, "autograde", assignment, f"--student={student}", "--force")
                     times.append(time.perf_counter() - start)
                 rows.append((assignment, student, min(times), statistics.median(times)))
                 print(f"  {assignment} / {student}: {', '.join(f'{t:.2f}' for t in times)} s", flush=True)

@@ -1,4 +1,9 @@
-"""Course glue around stock nbgrader: demo submissions, the instructor's demo job and score reports.
+"""Course glue around stock nbgrader. nclib knows nothing of nbgrader; everything that does lives here.
 
-nclib knows nothing of nbgrader; everything that does lives here.
+- notebooks, bundle, report: reading the course's notebooks, the student bundle, score tables;
+  of coursetools they import notebooks only.
+- autograde: the hardened grading path that nbgrader_config.py plugs into nbgrader.
+- course: nbgrader's commands on the course, autograding one student at a time; it may import the
+  modules above, never demo.
+- demo: the demo submissions, their planted bugs and the instructor's demo job; it may import everything.
 """

@@ -3,7 +3,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from coursetools import bundle, pipeline, report
+from coursetools import bundle, report
+from coursetools.demo import job
 
 
 def main(argv=None):
@@ -19,7 +20,7 @@ def main(argv=None):
     if not (root / "nbgrader_config.py").exists():
         parser.error("run this from the course root (the folder holding nbgrader_config.py)")
     if args.command == "demo":
-        outcomes = pipeline.demo(root)
+        outcomes = job.demo(root)
         return 0 if all(o.graded for per_student in outcomes.values() for o in per_student.values()) else 1
     if args.command == "bundle":
         try:

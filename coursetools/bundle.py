@@ -49,7 +49,7 @@ def build_bundle(root, dest):
 
 def write_given_nclib(root, folder):
     """Write nclib as students have it into folder (new): an __init__.py and the given modules only.
-    This is also the nclib that student code sees when it is graded (coursetools.sandbox)."""
+    This is also the nclib that student code sees when it is graded (coursetools.autograde.sandbox)."""
     folder = Path(folder)
     folder.mkdir()
     (folder / "__init__.py").write_text(_init_py())

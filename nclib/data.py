@@ -27,7 +27,7 @@ def load_digits(seed=0, standardize=True):
         and mean (64,), std (float), the preprocessing fitted on the training set.
     """
     # Imported here: scikit-learn takes over a second to import, and every graded notebook imports this
-    # module (in the kernel and in the grader's harness) while only its training cells load the data.
+    # module (in the kernel and in the process the hidden checks call) while only its training cells load the data.
     from sklearn.datasets import load_digits as _sklearn_digits
     from sklearn.model_selection import train_test_split
 

@@ -5,7 +5,8 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from coursetools import notebooks, pipeline, submissions
+from coursetools import course, notebooks
+from coursetools.demo import submissions
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = notebooks.assignments(ROOT)
@@ -24,14 +25,15 @@ def make_course(tmp_path_factory, name):
     shutil.copytree(ROOT / "source", root / "source")
     shutil.copy(ROOT / "nbgrader_config.py", root)
     for assignment in ASSIGNMENTS:
-        pipeline.generate_release(root, assignment)
+        course.generate_release(root, assignment)
     return root
 
 
-def grade_versions(tmp_path_factory, name, versions, *options, edits=None):
+def grade_versions(tmp_path_factory, name, versions, *options, edits=None, files=None):
     """A temporary course where each assignment's versions ({student: bugs}, see
-    coursetools.submissions.write_submissions) are written, changed by edits ({(assignment, student):
-    function(notebook)}) and autograded one student at a time with the given nbgrader options.
+    coursetools.demo.submissions.write_submissions) are written, changed by edits ({(assignment, student):
+    function(notebook)}), given more files (files: {(assignment, student): {file name: text}}) and
+    autograded one student at a time with the given nbgrader options.
     Returns (root, {assignment: {student: Outcome}})."""
     root = make_course(tmp_path_factory, name)
     outcomes = {}
@@ -43,7 +45,9 @@ def grade_versions(tmp_path_factory, name, versions, *options, edits=None):
                 nb = notebooks.read(path)
                 edit(nb)
                 nbformat.write(nb, str(path))
-        outcomes[assignment] = pipeline.autograde_each(root, assignment, list(per_student), *options,
+            for filename, text in (files or {}).get((assignment, student), {}).items():
+                (root / "submitted" / student / assignment / filename).write_text(text)
+        outcomes[assignment] = course.autograde_each(root, assignment, list(per_student), *options,
                                                        log=lambda _: None)
     return root, outcomes
 
@@ -61,10 +65,10 @@ def graded_course(tmp_path_factory):
             folder.mkdir(parents=True)
             for name in notebooks.notebook_names(root, assignment):
                 make(folder, name)
-        students = pipeline.submitted_students(root, assignment)
-        outcomes[assignment] = pipeline.autograde_each(root, assignment, students, log=lambda _: None)
-        pipeline.run_nbgrader(root, "generate_feedback", assignment, "--force")
-    pipeline.run_nbgrader(root, "export", "--to", "grades.csv")
+        students = course.submitted_students(root, assignment)
+        outcomes[assignment] = course.autograde_each(root, assignment, students, log=lambda _: None)
+        course.run_nbgrader(root, "generate_feedback", assignment, "--force")
+    course.run_nbgrader(root, "export", "--to", "grades.csv")
     return root, outcomes
 
 
@@ -77,7 +81,7 @@ def cell_scores(root, assignment, notebook, student):
 
 def assert_scored_as(root, assignment, student, bugs):
     """Every notebook of the student's graded submission scored, cell by cell, what `bugs` predict
-    (coursetools.submissions.expected_scores: None for a blank release, [] for full points)."""
+    (coursetools.demo.submissions.expected_scores: None for a blank release, [] for full points)."""
     for name in notebooks.notebook_names(root, assignment):
         expected = submissions.expected_scores(notebooks.read(root / "source" / assignment / name), bugs)
         assert cell_scores(root, assignment, name, student) == expected, (student, name)

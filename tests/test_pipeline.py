@@ -2,7 +2,9 @@
 import pytest
 
 from conftest import ASSIGNMENTS, BROKEN, assert_scored_as
-from coursetools import notebooks, report, submissions
+from coursetools import notebooks, report
+from coursetools.autograde import faults
+from coursetools.demo import submissions
 
 pytestmark = pytest.mark.nbgrader
 
@@ -46,3 +48,15 @@ def test_export_and_feedback_cover_every_student(graded_course):
             assert list((root / "feedback" / student / assignment).glob("*.html")), (student, assignment)
     table = report.score_table(root / "grades.csv", root)
     assert "demo_complete" in table and "total" in table
+
+
+def test_every_graded_notebook_has_a_fault_report_kept_out_of_feedback(graded_course):
+    """The Execute step writes a report, empty for the demo submissions, beside each autograded notebook;
+    generate_feedback copies it nowhere."""
+    root, _ = graded_course
+    for assignment in ASSIGNMENTS:
+        for student in submissions.demo_versions(assignment):
+            for name in notebooks.notebook_names(root, assignment):
+                report = faults.path(root / "autograded" / student / assignment, name.removesuffix(".ipynb"))
+                assert faults.problems(report) == [], (student, name)
+    assert not list((root / "feedback").rglob(faults.IGNORE))

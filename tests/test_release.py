@@ -5,7 +5,7 @@ import pytest
 
 from conftest import ASSIGNMENTS, ROOT, make_course
 from coursetools import notebooks
-from coursetools.trusted import split_hidden_tests
+from coursetools.autograde.grader_side import split_hidden_tests
 
 STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 FORBIDDEN = notebooks.SOLUTION_MARKERS + notebooks.HIDDEN_MARKERS + ("nclib.grading", "grading.check")

@@ -4,8 +4,9 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from conftest import ASSIGNMENTS
-from coursetools import notebooks, report, submissions
-from coursetools.bugs import BUGS, Bug
+from coursetools import notebooks, report
+from coursetools.demo import submissions
+from coursetools.demo.bugs import BUGS, Bug
 
 
 def nbgrader_cell(make, source, **flags):

@@ -8,7 +8,7 @@ are functions applied to the written notebook.
 from dataclasses import dataclass
 
 from coursetools import notebooks
-from coursetools.bugs import Bug
+from coursetools.demo.bugs import Bug
 
 PATCH_CHECKS = """
 

@@ -1,9 +1,9 @@
 """Submissions that kill, hang, exhaust or flood the grading kernel, made from the complete notebook.
 
-Each is a list of Bugs (coursetools.bugs) planted in the reference solution; `breaks` names the tests the
+Each is a list of Bugs (coursetools.demo.bugs) planted in the reference solution; `breaks` names the tests the
 fault must cost: the faulty function's own and those of the functions that call it, nothing else.
 """
-from coursetools.bugs import Bug
+from coursetools.demo.bugs import Bug
 
 FAULTS = {
     "two_layer_net": {
@@ -36,6 +36,13 @@ FAULTS = {
         "fault_output": [Bug(
             "relu_backward", "    return dx", "    return dx\n\n\nprint('spam ' * 10**7)",
             "50 MB of output after defining relu_backward", breaks=())],
+        # The Execute step's fault report is the grader's: this one links its name elsewhere before it
+        # dies, and its submission holds a report of that name too (test_faults.PLANTED).
+        "fault_forged_report": [Bug(
+            "relu_forward", "    return out, cache",
+            "    return out, cache\n\n\nimport os\nos.symlink('forged.json', 'two_layer_net.faults.json')\nos._exit(3)",
+            "a link where the fault report goes, then os._exit after defining relu_forward",
+            breaks=("test_relu_forward", "test_two_layer_net_loss"))],
         "fault_sys_exit": [Bug(
             "softmax_loss", "    return loss, dscores", "    return loss, dscores\n\n\nimport sys\nsys.exit(1)",
             "sys.exit after defining softmax_loss (IPython turns it into an error)", breaks=())],

@@ -4,11 +4,18 @@ Each submission of faults.FAULTS goes through the real `nbgrader autograde` (wit
 FaultTolerantExecute) on a temporary copy of the course, with a 15 s cell time limit and a 45 s budget
 per notebook.
 """
+import json
+
 import pytest
 from faults import FAULTS
 
 from conftest import ROOT, assert_scored_as, grade_versions
-from coursetools import notebooks
+from coursetools import course, notebooks
+from coursetools.autograde import faults
+
+# A fault report in the submission itself, which must neither add a fault nor hide the real one.
+PLANTED = {("two_layer_net", "fault_forged_report"): {
+    "two_layer_net.faults.json": json.dumps([{"cell": "planted", "kind": "KernelDied", "message": "planted"}])}}
 
 pytestmark = pytest.mark.nbgrader
 
@@ -18,7 +25,7 @@ CASES = [(assignment, student) for assignment, per_student in FAULTS.items() for
 @pytest.fixture(scope="module")
 def faulty_course(tmp_path_factory):
     return grade_versions(tmp_path_factory, "faulty_course", FAULTS, "--Execute.timeout=15",
-                          "--FaultTolerantExecute.time_budget=45")
+                          "--FaultTolerantExecute.time_budget=45", files=PLANTED)
 
 
 def test_every_assignment_has_fault_cases():
@@ -54,3 +61,29 @@ def test_a_flood_of_output_is_cut(faulty_course):
     graded = root / "autograded" / "fault_output" / "two_layer_net" / "two_layer_net.ipynb"
     assert graded.stat().st_size < 2_000_000
     assert "[output cut at" in graded.read_text()
+
+
+def test_the_fault_report_is_the_graders_own(faulty_course):
+    """Neither the report planted in the submission nor the link the student's code made in its place
+    changes the report, which reaches neither the feedback nor the link's target."""
+    root, outcomes = faulty_course
+    assert outcomes["two_layer_net"]["fault_forged_report"].problems == [
+        "relu_forward: the kernel died in this cell (exit, crash or a resource limit)"]
+    folder = root / "autograded" / "fault_forged_report" / "two_layer_net"
+    report = faults.path(folder, "two_layer_net")
+    assert not report.is_symlink() and not (folder / "forged.json").exists()
+    assert [fault["kind"] for fault in json.loads(report.read_text())] == ["KernelDied"]
+    course.run_nbgrader(root, "generate_feedback", "two_layer_net", "--student=fault_forged_report", "--force")
+    feedback = root / "feedback" / "fault_forged_report" / "two_layer_net"
+    assert list(feedback.glob("*.html")) and not list(feedback.glob(faults.IGNORE))
+
+
+def test_a_report_replaces_a_link_rather_than_writing_through_it(tmp_path):
+    target = tmp_path / "target.json"
+    target.write_text("grader's file")
+    report = faults.path(tmp_path, "nb")
+    report.symlink_to(target)
+    faults.write(report, [{"cell": "f", "kind": "KernelDied", "message": "the kernel died"}])
+    assert target.read_text() == "grader's file" and not report.is_symlink()
+    assert faults.problems(report) == ["f: the kernel died"]
+    assert sorted(tmp_path.iterdir()) == sorted([target, report])

@@ -1,7 +1,7 @@
-"""coursetools.policy: what a solution cell may not do, on its syntax tree."""
+"""coursetools.autograde.policy: what a solution cell may not do, on its syntax tree."""
 import pytest
 
-from coursetools import policy
+from coursetools.autograde import policy
 
 FAST = ("nclib.fast_layers", "conv_forward_fast", "scipy")
 

@@ -35,7 +35,8 @@ import pytest
 from nbgrader.api import MissingEntry
 
 from conftest import ASSIGNMENTS, ROOT, cell_scores
-from coursetools import notebooks, pipeline, report, submissions
+from coursetools import course, notebooks, report
+from coursetools.demo import submissions
 
 pytestmark = pytest.mark.nbgrader
 
@@ -128,7 +129,7 @@ def pristine(tmp_path_factory):
     root = tmp_path_factory.mktemp("reproducible") / "pristine"
     shutil.copytree(ROOT / "source", root / "source")
     shutil.copy(ROOT / "nbgrader_config.py", root)
-    pipeline.generate_release(root, ASSIGNMENT)
+    course.generate_release(root, ASSIGNMENT)
     submissions.write_demo_submissions(root, ASSIGNMENT)
     return root
 
@@ -138,7 +139,7 @@ def uninterrupted(pristine):
     """A copy of the pristine course autograded once, one student at a time: (root, scores, results).
     Tests copy it, never change it."""
     root = copy_course(pristine, pristine.parent / "uninterrupted")
-    outcomes = pipeline.autograde_each(root, ASSIGNMENT, STUDENTS, **QUIET)
+    outcomes = course.autograde_each(root, ASSIGNMENT, STUDENTS, **QUIET)
     assert all(outcome.graded and not outcome.problems for outcome in outcomes.values()), outcomes
     return root, scores(root), all_results(root)
 
@@ -157,7 +158,7 @@ def test_autograding_twice_gives_identical_scores_and_outputs(uninterrupted, tmp
     cell (up to the kernel's pid and how stream text was chunked) and the same cells in error."""
     src, first_scores, first_results = uninterrupted
     root = copy_course(src, tmp_path / "course")
-    outcomes = pipeline.autograde_each(root, ASSIGNMENT, STUDENTS, **QUIET)
+    outcomes = course.autograde_each(root, ASSIGNMENT, STUDENTS, **QUIET)
     assert all(outcome.graded for outcome in outcomes.values()), outcomes
     assert scores(root) == first_scores
     second_results = all_results(root)
@@ -185,7 +186,7 @@ def test_regrading_one_student_leaves_the_others_untouched(uninterrupted, tmp_pa
     for name in notebooks.notebook_names(root, ASSIGNMENT):
         shutil.copy(root / "submitted" / "demo_complete" / ASSIGNMENT / name,
                     root / "submitted" / "demo_buggy" / ASSIGNMENT / name)
-    outcomes = pipeline.autograde_each(root, ASSIGNMENT, ["demo_buggy"], **QUIET)
+    outcomes = course.autograde_each(root, ASSIGNMENT, ["demo_buggy"], **QUIET)
     assert outcomes["demo_buggy"].graded, outcomes
 
     after = scores(root)
@@ -198,7 +199,7 @@ def test_regrading_one_student_leaves_the_others_untouched(uninterrupted, tmp_pa
 
 
 def start_autograde_all(root, log):
-    """`nbgrader autograde ASSIGNMENT --force` for every student, as pipeline.run_nbgrader runs nbgrader,
+    """`nbgrader autograde ASSIGNMENT --force` for every student, as course.run_nbgrader runs nbgrader,
     but in the background and in a new session (its process group id is its pid)."""
     bindir = Path(sys.executable).parent
     env = dict(os.environ, PATH=f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}")
@@ -267,7 +268,7 @@ def test_a_run_killed_mid_submission_loses_nothing(pristine, uninterrupted, tmp_
             assert proc.returncode == -signal.SIGKILL
 
             # Kernels run in sessions of their own, out of reach of killpg (jupyter_client starts them so,
-            # and so does the course's harness): they must end by themselves once nbgrader is gone.
+            # and so does grader_side's StudentProcess): they must end by themselves once nbgrader is gone.
             started = [process for process, _ in seen.values()]
             stop = time.monotonic() + 10
             while alive(started) and time.monotonic() < stop:
@@ -288,12 +289,12 @@ def test_a_run_killed_mid_submission_loses_nothing(pristine, uninterrupted, tmp_
     assert first == {k: v for k, v in final_scores.items() if k[0] == STUDENTS[0]}, "a finished student lost grades"
     assert killed_scores != final_scores, "the kill came too late to interrupt anything"
 
-    outcomes = pipeline.autograde_each(root, ASSIGNMENT, STUDENTS, **QUIET)
+    outcomes = course.autograde_each(root, ASSIGNMENT, STUDENTS, **QUIET)
     assert all(outcome.graded and not outcome.problems for outcome in outcomes.values()), outcomes
     assert scores(root) == final_scores
     assert all_results(root) == final_results
 
-    pipeline.run_nbgrader(root, "export", "--to", "grades.csv")
+    course.run_nbgrader(root, "export", "--to", "grades.csv")
     grades = report.read_grades(root / "grades.csv")
     assert sorted(grades) == STUDENTS
     for student in STUDENTS:

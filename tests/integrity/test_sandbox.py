@@ -1,10 +1,10 @@
-"""What student code can reach inside coursetools.sandbox: its own folder, and nothing of the course."""
+"""What student code can reach inside coursetools.autograde.sandbox: its own folder, and nothing of the course."""
 import subprocess
 import sys
 
 import pytest
 
-from coursetools import sandbox
+from coursetools.autograde import sandbox
 
 PROBE = r'''
 import os, socket, sys

@@ -19,7 +19,7 @@ MEMORY_BYTES = 4 * 1024**3
 CPU_SECONDS = 600
 PROCESSES = 256
 NCLIB = Path(nclib.__file__).resolve().parent
-COURSETOOLS = Path(__file__).resolve().parent
+COURSETOOLS = Path(__file__).resolve().parents[1]  # the child process of grader_side runs from it
 
 
 @functools.cache

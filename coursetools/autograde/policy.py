@@ -3,7 +3,7 @@
 A student writes functions with NumPy and the given nclib helpers. Importing the reference (or any way of
 reaching modules by name), and reaching into the interpreter or IPython to hide failures, are refused:
 the cell is not run, so its functions do not exist and their tests fail. The hidden tests are decided
-outside the student's process anyway (coursetools.trusted); this check makes the attempt visible.
+outside the student's process anyway (coursetools.autograde.grader_side); this check makes the attempt visible.
 """
 import ast
 

@@ -2,7 +2,7 @@
 
 - complete: every solution cell holds the reference solution (source/ without its markers);
 - blank: the release untouched;
-- buggy: complete, with the assignment's planted bugs (coursetools.bugs).
+- buggy: complete, with the assignment's planted bugs (coursetools.demo.bugs).
 """
 import copy
 from pathlib import Path
@@ -10,7 +10,7 @@ from pathlib import Path
 import nbformat
 
 from coursetools import notebooks
-from coursetools.bugs import BUGS
+from coursetools.demo.bugs import BUGS
 
 def complete(release_nb, source_nb):
     """The release notebook with the reference solution in every solution cell."""

@@ -1,4 +1,5 @@
-"""The instructor's job on stock nbgrader: release, demo submissions, autograde, feedback, export."""
+"""Stock nbgrader run on the course: its commands, the release, and autograding one student at a time
+with a report of what went wrong in each submission."""
 import os
 import re
 import subprocess
@@ -7,8 +8,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from coursetools import notebooks, report, submissions
-from coursetools.execute import FAULT_MARKER
+from coursetools import notebooks
+from coursetools.autograde import faults
 
 
 class NbgraderError(RuntimeError):
@@ -60,52 +61,38 @@ class Outcome:
 def autograde_each(root, assignment, students, *options, log=print):
     """Autograde the students' submissions one at a time, so that one broken submission is reported for
     that student and the others are still graded. options go to `nbgrader autograde`.
-    Returns {student: Outcome}; a graded submission's problems are the faults it survived."""
+    Returns {student: Outcome}; a graded submission's problems are the faults it survived (fault_report)."""
     outcomes = {}
     for i, student in enumerate(students, start=1):
         start = time.perf_counter()
         try:
-            output = run_nbgrader(root, "autograde", assignment, f"--student={student}", "--force", *options)
+            run_nbgrader(root, "autograde", assignment, f"--student={student}", "--force", *options)
         except NbgraderError as error:
             outcomes[student] = Outcome(False, [str(error)])
             log(f"  [{i}/{len(students)}] {student}: NOT GRADED: {error}")
             continue
-        faults = [line.split(FAULT_MARKER + ": ", 1)[1] for line in output.splitlines() if FAULT_MARKER in line]
-        outcomes[student] = Outcome(True, faults)
-        note = f", {len(faults)} faulty cell(s)" if faults else ""
+        problems = fault_report(root, assignment, student)
+        outcomes[student] = Outcome(True, problems)
+        note = f", {len(problems)} faulty cell(s)" if problems else ""
         log(f"  [{i}/{len(students)}] {student}: graded in {time.perf_counter() - start:.1f} s{note}")
     return outcomes
+
+
+def fault_report(root, assignment, student):
+    """The faults of the student's autograded notebooks of the assignment, from the reports that the
+    Execute step wrote beside them (coursetools.autograde.faults)."""
+    folder = Path(root) / "autograded" / student / assignment
+    problems = []
+    for name in notebooks.notebook_names(root, assignment):
+        notebook = Path(name).stem
+        if not (folder / name).exists():
+            continue  # not submitted: nbgrader scored it 0 without running it
+        report = faults.path(folder, notebook)
+        problems += faults.problems(report) if report.exists() else [f"{notebook}: no fault report was written"]
+    return problems
 
 
 def submitted_students(root, assignment):
     """Student ids with a folder submitted/<student>/<assignment>, sorted."""
     base = Path(root) / "submitted"
     return sorted(p.name for p in base.iterdir() if (p / assignment).is_dir()) if base.is_dir() else []
-
-
-def demo(root, log=print):
-    """The whole job on the demo submissions; prints a score table and a report of every submission that
-    had a problem. Returns {assignment: {student: Outcome}}."""
-    root = Path(root)
-    names = notebooks.assignments(root)
-    outcomes = {}
-    for step, assignment in enumerate(names, start=1):
-        log(f"== {assignment} ({step}/{len(names)})")
-        log("  generating the student release")
-        generate_release(root, assignment)
-        submissions.write_demo_submissions(root, assignment)
-        students = submitted_students(root, assignment)
-        log(f"  autograding {len(students)} submissions")
-        outcomes[assignment] = autograde_each(root, assignment, students, log=log)
-        log("  generating feedback")
-        run_nbgrader(root, "generate_feedback", assignment, "--force")
-    log("== exporting grades to grades.csv")
-    run_nbgrader(root, "export", "--to", "grades.csv")
-    log("")
-    log(report.score_table(root / "grades.csv", root))
-    for assignment, per_student in outcomes.items():
-        for student, outcome in per_student.items():
-            for problem in outcome.problems:
-                status = "graded despite" if outcome.graded else "NOT GRADED"
-                log(f"{assignment} / {student}: {status}: {problem}")
-    return outcomes
