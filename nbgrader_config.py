@@ -6,6 +6,7 @@ from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds,
                                     IgnorePattern, LimitOutput, OverwriteKernelspec, SaveAutoGrades)
 
+from coursetools import gradebook
 from coursetools.autograde import faults
 from coursetools.autograde.execute import FaultTolerantExecute
 from coursetools.autograde.restorecells import RestoreCells
@@ -16,7 +17,8 @@ c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
 
 c.CourseDirectory.course_id = "nclib-course"
 c.CourseDirectory.root = str(ROOT)
-c.CourseDirectory.db_url = f"sqlite:///{ROOT / 'gradebook.db'}"
+# SQLite beside this file, or the database named by NCLIB_GRADEBOOK_URL (see coursetools/gradebook.py).
+c.CourseDirectory.db_url = gradebook.url(ROOT)
 # Assignments enter the gradebook when `nbgrader generate_assignment NAME` runs: every folder of source/
 # is one, and a new one needs no change here.
 

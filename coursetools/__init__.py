@@ -2,6 +2,8 @@
 
 - notebooks, bundle, report: reading the course's notebooks, the student bundle, score tables;
   of coursetools they import notebooks only.
+- gradebook: where the gradebook is (SQLite, or the database NCLIB_GRADEBOOK_URL names); it imports
+  nothing of coursetools.
 - autograde: the hardened grading path that nbgrader_config.py plugs into nbgrader.
 - course: nbgrader's commands on the course, autograding one student at a time; it may import the
   modules above, never demo.

@@ -3,7 +3,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from coursetools import bundle, report
+from coursetools import bundle, gradebook, report
 from coursetools.demo import job
 
 
@@ -20,7 +20,10 @@ def main(argv=None):
     if not (root / "nbgrader_config.py").exists():
         parser.error("run this from the course root (the folder holding nbgrader_config.py)")
     if args.command == "demo":
-        outcomes = job.demo(root)
+        try:
+            outcomes = job.demo(root)
+        except gradebook.GradebookUnreachable as error:
+            sys.exit(f"{parser.prog}: {error}")
         return 0 if all(o.graded for per_student in outcomes.values() for o in per_student.values()) else 1
     if args.command == "bundle":
         try:

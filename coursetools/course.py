@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from coursetools import notebooks
+from coursetools import gradebook, notebooks
 from coursetools.autograde import faults
 
 
@@ -61,7 +61,9 @@ class Outcome:
 def autograde_each(root, assignment, students, *options, log=print):
     """Autograde the students' submissions one at a time, so that one broken submission is reported for
     that student and the others are still graded. options go to `nbgrader autograde`.
-    Returns {student: Outcome}; a graded submission's problems are the faults it survived (fault_report)."""
+    Returns {student: Outcome}; a graded submission's problems are the faults it survived (fault_report).
+    Raises gradebook.GradebookUnreachable before grading anyone if the gradebook cannot be reached."""
+    gradebook.check_reachable(gradebook.url(root))
     outcomes = {}
     for i, student in enumerate(students, start=1):
         start = time.perf_counter()

@@ -5,7 +5,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from coursetools import course, notebooks
+from coursetools import course, gradebook, notebooks
 from coursetools.demo import submissions
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,7 +74,7 @@ def graded_course(tmp_path_factory):
 
 def cell_scores(root, assignment, notebook, student):
     """{grade_id: auto_score} of the automatically graded cells of one graded notebook."""
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+    with Gradebook(gradebook.url(root)) as gb:
         graded = gb.find_submission_notebook(notebook.removesuffix(".ipynb"), assignment, student)
         return {g.name: g.auto_score for g in graded.grades if g.cell.cell_type == "code"}
 

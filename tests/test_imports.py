@@ -14,13 +14,14 @@ RULES = {
     "coursetools": (),
     "coursetools.bundle": ("coursetools.notebooks",),
     "coursetools.report": ("coursetools.notebooks",),
+    "coursetools.gradebook": (),
     "coursetools.autograde": ("coursetools.notebooks", "coursetools.bundle", "coursetools.autograde"),
     "coursetools.autograde.codec": (),
     "coursetools.autograde.student_side": ("coursetools.autograde.codec",),
     "coursetools.course": ("coursetools.notebooks", "coursetools.bundle", "coursetools.report",
-                           "coursetools.autograde"),
-    "coursetools.demo": ("coursetools.notebooks", "coursetools.bundle", "coursetools.report", "coursetools.autograde",
-                         "coursetools.course", "coursetools.demo"),
+                           "coursetools.gradebook", "coursetools.autograde"),
+    "coursetools.demo": ("coursetools.notebooks", "coursetools.bundle", "coursetools.report", "coursetools.gradebook",
+                         "coursetools.autograde", "coursetools.course", "coursetools.demo"),
     "coursetools.__main__": ("coursetools",),
 }
 # They run in the sandbox, where only the standard library, NumPy and the given nclib exist.

@@ -1,15 +1,17 @@
 """The instructor's whole job on the demo submissions: release, demo submissions, autograde, feedback, export."""
 from pathlib import Path
 
-from coursetools import notebooks, report
+from coursetools import gradebook, notebooks, report
 from coursetools.course import autograde_each, generate_release, run_nbgrader, submitted_students
 from coursetools.demo import submissions
 
 
 def demo(root, log=print):
     """The whole job on the demo submissions; prints a score table and a report of every submission that
-    had a problem. Returns {assignment: {student: Outcome}}."""
+    had a problem. Returns {assignment: {student: Outcome}}. Raises gradebook.GradebookUnreachable before
+    anything is done if the gradebook cannot be reached."""
     root = Path(root)
+    gradebook.check_reachable(gradebook.url(root))
     names = notebooks.assignments(root)
     outcomes = {}
     for step, assignment in enumerate(names, start=1):
