@@ -56,7 +56,7 @@ def conv_forward_fast(x, w, b, conv_param):
     out = w.reshape(F, C * HH * WW) @ cols
     out += b[:, None]
     out = out.reshape(N, F, Hout, Wout)
-    return out, (cols, w, x.shape, stride, pad)
+    return out, (cols, w, x.shape, stride, pad, (Hout, Wout))
 
 
 def conv_backward_fast(dout, cache):
@@ -71,10 +71,8 @@ def conv_backward_fast(dout, cache):
     Raises:
         ValueError if dout does not have the forward output's shape.
     """
-    cols, w, (N, C, H, W), stride, pad = cache
+    cols, w, (N, C, H, W), stride, pad, (Hout, Wout) = cache
     F, _, HH, WW = w.shape
-    Hout = (H + 2 * pad - HH) // stride + 1
-    Wout = (W + 2 * pad - WW) // stride + 1
     dout = checked_dout(dout, (N, F, Hout, Wout), "(N, F, H', W')", np.float64)
 
     dout_cols = dout.reshape(N, F, Hout * Wout)
