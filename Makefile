@@ -26,8 +26,11 @@ test: $(STAMP)
 release: $(STAMP)
 	for a in $(ASSIGNMENTS); do nbgrader generate_assignment $$a --force || exit 1; done
 
+# In parallel on a local Dask cluster, one worker per core (WORKERS=N to choose), or on an existing cluster
+# (SCHEDULER=tcp://host:8786); only submissions changed since they were graded (FORCE=1: all).
 autograde: $(STAMP)
-	for a in $(ASSIGNMENTS); do nbgrader autograde $$a --force || exit 1; done
+	python -m coursetools autograde $(ASSIGNMENTS) $(if $(WORKERS),--workers $(WORKERS)) \
+		$(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(FORCE),--force)
 
 feedback: $(STAMP)
 	for a in $(ASSIGNMENTS); do nbgrader generate_feedback $$a --force || exit 1; done

@@ -6,7 +6,7 @@ from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds,
                                     IgnorePattern, LimitOutput, OverwriteKernelspec, SaveAutoGrades)
 
-from coursetools import gradebook
+from coursetools import gradebook, resume
 from coursetools.autograde import faults
 from coursetools.autograde.execute import FaultTolerantExecute
 from coursetools.autograde.restorecells import RestoreCells
@@ -24,9 +24,9 @@ c.CourseDirectory.db_url = gradebook.url(ROOT)
 
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
-# The Execute step's fault reports are the grader's own: one in a submission is not copied to autograded/,
-# nor one in autograded/ to feedback/.
-c.CourseDirectory.ignore.append(faults.IGNORE)
+# The Execute step's fault reports and the record of what a submission was graded from are the grader's
+# own: a file of either name in a submission is not copied to autograded/, nor one in autograded/ to feedback/.
+c.CourseDirectory.ignore.extend([faults.IGNORE, resume.IGNORE])
 # A deleted test cell is put back and run: deleting a test never saves a student from it.
 c.OverwriteCells.add_missing_cells = True
 

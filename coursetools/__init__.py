@@ -7,5 +7,8 @@
 - autograde: the hardened grading path that nbgrader_config.py plugs into nbgrader.
 - course: nbgrader's commands on the course, autograding one student at a time; it may import the
   modules above, never demo.
+- resume: which submissions changed since they were graded; it imports nothing of coursetools.
+- parallel: autograding a class on Dask, each submission through stock nbgrader on a worker; it may import
+  gradebook, course and resume.
 - demo: the demo submissions, their planted bugs and the instructor's demo job; it may import everything.
 """

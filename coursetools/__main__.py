@@ -1,9 +1,9 @@
-"""python -m coursetools demo | scores CSV | bundle DEST  (run from the course root)."""
+"""python -m coursetools demo | autograde ASSIGNMENT... | scores CSV | bundle DEST  (run from the course root)."""
 import argparse
 import sys
 from pathlib import Path
 
-from coursetools import bundle, gradebook, report
+from coursetools import bundle, gradebook, notebooks, parallel, report
 from coursetools.demo import job
 
 
@@ -11,6 +11,13 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m coursetools", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("demo", help="release, demo submissions, autograde, feedback, export and a score table")
+    grade = sub.add_parser("autograde", help="autograde the submissions of the assignments in parallel on Dask, "
+                           "skipping those graded since they last changed")
+    grade.add_argument("assignments", nargs="+", metavar="ASSIGNMENT")
+    grade.add_argument("--workers", type=int, help="worker processes of the local cluster (default: one per core)")
+    grade.add_argument("--scheduler", metavar="ADDRESS", help="grade on the Dask cluster of this scheduler, "
+                       "e.g. tcp://host:8786, instead of a local cluster")
+    grade.add_argument("--force", action="store_true", help="grade every submission again")
     scores = sub.add_parser("scores", help="print the score table of an nbgrader CSV export")
     scores.add_argument("csv", type=Path)
     student = sub.add_parser("bundle", help="write the student bundle: release notebooks and nclib's given modules")
@@ -25,6 +32,8 @@ def main(argv=None):
         except gradebook.GradebookUnreachable as error:
             sys.exit(f"{parser.prog}: {error}")
         return 0 if all(o.graded for per_student in outcomes.values() for o in per_student.values()) else 1
+    if args.command == "autograde":
+        return autograde(parser, root, args)
     if args.command == "bundle":
         try:
             print(f"student bundle written to {bundle.build_bundle(root, args.dest)}")
@@ -35,6 +44,28 @@ def main(argv=None):
         parser.error(f"{args.csv} does not exist: run `nbgrader export --to {args.csv}` first")
     print(report.score_table(args.csv, root))
     return 0
+
+
+def autograde(parser, root, args):
+    unknown = sorted(set(args.assignments) - set(notebooks.assignments(root)))
+    if unknown:
+        parser.error(f"no assignment {', '.join(unknown)} in source/ (there are: {', '.join(notebooks.assignments(root))})")
+    if args.workers is not None and args.workers < 1:
+        parser.error("--workers must be at least 1")
+    if args.workers is not None and args.scheduler:
+        parser.error("--workers sizes the local cluster: it cannot be used with --scheduler")
+    try:
+        gradebook.check_reachable(gradebook.url(root))
+        missing = parallel.not_generated(root, args.assignments)
+        if missing:
+            sys.exit(f"{parser.prog}: {', '.join(missing)} not in the gradebook: "
+                     f"run `nbgrader generate_assignment` for {'it' if len(missing) == 1 else 'them'} first")
+        with parallel.dask_client(args.scheduler, args.workers) as client:
+            outcomes = [parallel.autograde_class(root, assignment, client, force=args.force)
+                        for assignment in args.assignments]
+    except (gradebook.GradebookUnreachable, parallel.SchedulerUnreachable) as error:
+        sys.exit(f"{parser.prog}: {error}")
+    return 0 if all(o.graded for per_student in outcomes for o in per_student.values()) else 1
 
 
 if __name__ == "__main__":

@@ -2,11 +2,14 @@
 with a report of what went wrong in each submission."""
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from traitlets.config.loader import PyFileConfigLoader
 
 from coursetools import gradebook, notebooks
 from coursetools.autograde import faults
@@ -16,14 +19,17 @@ class NbgraderError(RuntimeError):
     """An nbgrader command failed; the message holds the end of its output."""
 
 
-def run_nbgrader(root, *args):
-    """Run `nbgrader ARGS` in the course root and return its output; raise NbgraderError on failure.
+def run_nbgrader(root, *args, environ=None):
+    """Run `nbgrader ARGS` in the course root, in environ (default: this process's environment), and return
+    its output; raise NbgraderError on failure. nbgrader is killed if the thread that started it dies.
 
     The interpreter's bin/ goes first on PATH: nbgrader runs `alembic` by name when it creates a gradebook.
     """
+    environ = os.environ if environ is None else environ
     bindir = Path(sys.executable).parent
-    env = dict(os.environ, PATH=f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}")
-    proc = subprocess.run([str(bindir / "nbgrader"), *args], cwd=root, env=env,
+    env = dict(environ, PATH=f"{bindir}{os.pathsep}{environ.get('PATH', '')}")
+    command = [shutil.which("setpriv") or "setpriv", "--pdeathsig", "KILL", str(bindir / "nbgrader"), *args]
+    proc = subprocess.run(command, cwd=root, env=env,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     # nbgrader can exit 0 after failing a submission: its log says so.
     failed = proc.returncode != 0 or "There was an error processing assignment" in proc.stdout
@@ -45,6 +51,17 @@ def failure_reason(output):
             if text not in reasons:
                 reasons.append(text)
     return "; ".join(reasons) if reasons else "\n".join(output.strip().splitlines()[-10:])
+
+
+def course_config(root):
+    """The course's nbgrader configuration, loaded from root/nbgrader_config.py as nbgrader loads it, without
+    the environment variables it sets for nbgrader's own process."""
+    saved = dict(os.environ)
+    try:
+        return PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def generate_release(root, assignment):

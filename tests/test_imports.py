@@ -20,8 +20,11 @@ RULES = {
     "coursetools.autograde.student_side": ("coursetools.autograde.codec",),
     "coursetools.course": ("coursetools.notebooks", "coursetools.bundle", "coursetools.report",
                            "coursetools.gradebook", "coursetools.autograde"),
+    "coursetools.resume": (),
+    "coursetools.parallel": ("coursetools.gradebook", "coursetools.course", "coursetools.resume"),
     "coursetools.demo": ("coursetools.notebooks", "coursetools.bundle", "coursetools.report", "coursetools.gradebook",
-                         "coursetools.autograde", "coursetools.course", "coursetools.demo"),
+                         "coursetools.autograde", "coursetools.course", "coursetools.resume", "coursetools.parallel",
+                         "coursetools.demo"),
     "coursetools.__main__": ("coursetools",),
 }
 # They run in the sandbox, where only the standard library, NumPy and the given nclib exist.

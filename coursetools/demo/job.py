@@ -1,28 +1,28 @@
 """The instructor's whole job on the demo submissions: release, demo submissions, autograde, feedback, export."""
 from pathlib import Path
 
-from coursetools import gradebook, notebooks, report
-from coursetools.course import autograde_each, generate_release, run_nbgrader, submitted_students
+from coursetools import gradebook, notebooks, parallel, report
+from coursetools.course import generate_release, run_nbgrader
 from coursetools.demo import submissions
 
 
 def demo(root, log=print):
-    """The whole job on the demo submissions; prints a score table and a report of every submission that
-    had a problem. Returns {assignment: {student: Outcome}}. Raises gradebook.GradebookUnreachable before
-    anything is done if the gradebook cannot be reached."""
+    """The whole job on the demo submissions, graded in parallel on a local Dask cluster (those unchanged
+    since the last run are not graded again); prints a score table and a report of every submission graded
+    now that had a problem. Returns {assignment: {student: Outcome}} of those graded now. Raises
+    gradebook.GradebookUnreachable before anything is done if the gradebook cannot be reached."""
     root = Path(root)
     gradebook.check_reachable(gradebook.url(root))
     names = notebooks.assignments(root)
-    outcomes = {}
-    for step, assignment in enumerate(names, start=1):
-        log(f"== {assignment} ({step}/{len(names)})")
-        log("  generating the student release")
+    log(f"== generating the student release and the demo submissions of {', '.join(names)}")
+    for assignment in names:
         generate_release(root, assignment)
         submissions.write_demo_submissions(root, assignment)
-        students = submitted_students(root, assignment)
-        log(f"  autograding {len(students)} submissions")
-        outcomes[assignment] = autograde_each(root, assignment, students, log=log)
-        log("  generating feedback")
+    log("== autograding")
+    with parallel.dask_client() as client:
+        outcomes = {assignment: parallel.autograde_class(root, assignment, client, log=log) for assignment in names}
+    log("== generating feedback")
+    for assignment in names:
         run_nbgrader(root, "generate_feedback", assignment, "--force")
     log("== exporting grades to grades.csv")
     run_nbgrader(root, "export", "--to", "grades.csv")
