@@ -2,7 +2,6 @@
 with a report of what went wrong in each submission."""
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -28,7 +27,7 @@ def run_nbgrader(root, *args, environ=None):
     environ = os.environ if environ is None else environ
     bindir = Path(sys.executable).parent
     env = dict(environ, PATH=f"{bindir}{os.pathsep}{environ.get('PATH', '')}")
-    command = [shutil.which("setpriv") or "setpriv", "--pdeathsig", "KILL", str(bindir / "nbgrader"), *args]
+    command = ["setpriv", "--pdeathsig", "KILL", str(bindir / "nbgrader"), *args]
     proc = subprocess.run(command, cwd=root, env=env,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     # nbgrader can exit 0 after failing a submission: its log says so.

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -174,6 +175,11 @@ def socket_without_server():
         yield bound.getsockname()[1]
 
 
+def listening(port):
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
 def cli(root, *args, **environ):
     return subprocess.run([sys.executable, "-m", "coursetools", "autograde", *args], cwd=root,
                           env=dict(os.environ, **environ), capture_output=True, text=True, timeout=120)
@@ -192,6 +198,26 @@ def test_an_unreachable_scheduler_or_gradebook_is_one_line_before_any_grading(gr
     assert result.stderr.strip().startswith("python -m coursetools: cannot reach the gradebook at postgresql")
     assert "secret" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert sorted(p for p in (root / "autograded").rglob("*")) == before
+
+
+def test_a_scheduler_without_workers_is_one_line(graded):
+    _, _, root, _, _ = graded
+    with socket_without_server() as port:
+        pass  # a port that was free a moment ago
+    dask = Path(sys.executable).parent / "dask"
+    scheduler = subprocess.Popen([str(dask), "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                                  "--no-dashboard"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not listening(port):
+            time.sleep(0.2)
+        result = cli(root, ASSIGNMENT, "--scheduler", f"tcp://127.0.0.1:{port}")
+    finally:
+        scheduler.terminate()
+        scheduler.wait(timeout=30)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (f"python -m coursetools: the Dask scheduler at tcp://127.0.0.1:{port} has no "
+                                     f"workers (start some with `dask worker tcp://127.0.0.1:{port}`)")
 
 
 def test_bad_arguments_are_refused_with_the_reason(graded):
