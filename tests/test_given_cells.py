@@ -5,7 +5,7 @@ import pytest
 
 from conftest import ROOT
 from coursetools import notebooks
-from nclib import layers, losses, models, optim, vae
+from nclib import batchnorm, layers, losses, models, optim, vae
 
 
 def given_namespace(assignment, *grade_ids, **names):
@@ -122,3 +122,17 @@ def test_given_vae_is_the_reference(beta, recon):
         np.testing.assert_allclose(a, e, rtol=1e-12)
     np.testing.assert_allclose(net.reconstruct(X), reference.reconstruct(X), rtol=1e-12)
     np.testing.assert_allclose(net.sample(3, seed=2), reference.sample(3, seed=2), rtol=1e-12)
+
+
+def test_given_example_batch_holds_the_reference_cache():
+    """The backward tests of batchnorm_backward start from this written-out cache instead of the student's
+    forward pass: it must be what the reference forward returns for the batch, and new arrays at every call."""
+    example_batch = given_namespace("batchnorm_backward", "given_example_batch")["example_batch"]
+    x, gamma, beta, dout, cache = example_batch()
+    _, expected = batchnorm.batchnorm_forward(x, gamma, beta, {"mode": "train"})
+    assert len(cache) == len(expected) and cache[5] == expected[5] == "train"
+    for given_array, reference_array in zip(cache[:5], expected[:5]):
+        np.testing.assert_allclose(given_array, reference_array, rtol=1e-15, atol=0)
+    assert dout.shape == x.shape
+    again = example_batch()
+    assert not any(np.shares_memory(a, b) for a, b in zip(again[4][:5], cache[:5]))

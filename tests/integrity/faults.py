@@ -2,6 +2,9 @@
 
 Each is a list of Bugs (coursetools.demo.bugs) planted in the reference solution; `breaks` names the tests the
 fault must cost: the faulty function's own and those of the functions that call it, nothing else.
+Every assignment has faults in its first solution cell, which every later cell runs after: among them an
+os._exit, an endless loop that ignores interrupts and a segmentation fault (all three in batchnorm_forward,
+whose cache the backward passes take but whose tests start from a cache written out in the notebook).
 """
 from coursetools.demo.bugs import Bug
 
@@ -48,6 +51,11 @@ FAULTS = {
             "sys.exit after defining softmax_loss (IPython turns it into an error)", breaks=())],
     },
     "fc_net": {
+        # A crash at every call: the test cell and the plot after it kill the kernel, nothing else is lost.
+        "fault_first_segfault": [Bug(
+            "sgd_mean_objective", "    iterates[0] = w0\n", "    import ctypes\n    ctypes.string_at(0)\n    iterates[0] = w0\n",
+            "sgd_mean_objective, the first solution cell, makes a segmentation fault at every call",
+            breaks=("test_sgd_mean_objective",))],
         "fault_os_exit": [Bug(
             "dropout_forward", "    return out, cache", "    return out, cache\n\n\nimport os\nos._exit(3)",
             "os._exit after defining dropout_forward kills the kernel",
@@ -72,6 +80,20 @@ FAULTS = {
             breaks=("test_conv2d", "test_diagonal_loss_gradients"))],
     },
     "batchnorm_backward": {
+        # The backward passes' tests take a written-out cache, not batchnorm_forward's: they keep their points.
+        "fault_forward_os_exit": [Bug(
+            "batchnorm_forward", "    return out, cache", "    return out, cache\n\n\nimport os\nos._exit(3)",
+            "os._exit after defining batchnorm_forward kills the kernel", breaks=("test_batchnorm_forward",))],
+        "fault_forward_hang": [Bug(
+            "batchnorm_forward", "    return out, cache",
+            "    return out, cache\n\n\nimport signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass",
+            "an endless loop that ignores interrupts, after defining batchnorm_forward",
+            breaks=("test_batchnorm_forward",))],
+        "fault_forward_segfault": [Bug(
+            "batchnorm_forward", "    mu, var = running_mean, running_var\n",
+            "    import ctypes\n    ctypes.string_at(0)\n    mu, var = running_mean, running_var\n",
+            "batchnorm_forward makes a segmentation fault at every call, the deep nets' training included",
+            breaks=("test_batchnorm_forward",))],
         "fault_hang": [Bug(
             "batchnorm_backward_seed", "    return dx, dgamma, dbeta",
             "    return dx, dgamma, dbeta\n\n\nimport signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass",
@@ -79,6 +101,10 @@ FAULTS = {
             breaks=("test_batchnorm_backward_seed",))],
     },
     "vae_kl": {
+        "fault_first_os_exit": [Bug(
+            "kl_divergence", "    return kl, cache", "    return kl, cache\n\n\nimport os\nos._exit(3)",
+            "os._exit after defining kl_divergence, the first solution cell, kills the kernel",
+            breaks=("test_kl_divergence", "test_vae_loss"))],
         "fault_os_exit": [Bug(
             "reparameterize", "    return z, cache", "    return z, cache\n\n\nimport os\nos._exit(3)",
             "os._exit after defining reparameterize kills the kernel",

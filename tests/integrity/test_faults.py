@@ -32,6 +32,27 @@ def test_every_assignment_has_fault_cases():
     assert set(FAULTS) == set(notebooks.assignments(ROOT))
 
 
+# What kills or hangs the kernel, by the code a fault plants.
+KINDS = {"os._exit": "os._exit(", "endless loop ignoring interrupts": "signal.SIG_IGN", "segfault": "string_at(0)"}
+
+
+def first_solution_cell(assignment):
+    nb = notebooks.read(ROOT / "source" / assignment / notebooks.notebook_names(ROOT, assignment)[0])
+    return next(gid for gid, cell in notebooks.solution_cells(nb).items() if cell.cell_type == "code")
+
+
+def test_every_first_solution_cell_has_faults_of_every_kind_between_them():
+    """Every later cell runs after an assignment's first solution cell: each assignment has a fault there, and
+    batchnorm_forward, whose cache three other functions take, has one of each kind."""
+    planted = {assignment: [bug.new for bugs in FAULTS[assignment].values() for bug in bugs
+                            if bug.cell == first_solution_cell(assignment)] for assignment in FAULTS}
+    assert all(planted.values()), {assignment: code for assignment, code in planted.items() if not code}
+    every_first = [code for codes in planted.values() for code in codes]
+    for kinds_seen in (every_first, planted["batchnorm_backward"]):
+        missing = [kind for kind, marker in KINDS.items() if not any(marker in code for code in kinds_seen)]
+        assert not missing, missing
+
+
 @pytest.mark.parametrize("assignment,student", CASES)
 def test_a_fault_costs_only_what_it_breaks(faulty_course, assignment, student):
     root, outcomes = faulty_course
@@ -43,6 +64,9 @@ def test_a_fault_costs_only_what_it_breaks(faulty_course, assignment, student):
     ("two_layer_net", "fault_os_exit", "relu_forward: the kernel died"),
     ("two_layer_net", "fault_segfault", "swish_forward: the kernel died"),
     ("two_layer_net", "fault_hang", "predict: the cell ran for more than 15 s"),
+    ("batchnorm_backward", "fault_forward_os_exit", "batchnorm_forward: the kernel died"),
+    ("batchnorm_backward", "fault_forward_hang", "batchnorm_forward: the cell ran for more than 15 s"),
+    ("batchnorm_backward", "fault_forward_segfault", "test_batchnorm_forward: the kernel died"),
 ])
 def test_the_report_names_the_faulty_cell(faulty_course, assignment, student, fault):
     _, outcomes = faulty_course
