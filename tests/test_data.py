@@ -3,6 +3,7 @@ preprocessing fitted on the training set only."""
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits as sklearn_digits
+from sklearn.model_selection import train_test_split
 
 from nclib import data
 
@@ -77,6 +78,24 @@ def test_no_image_in_two_splits(raw, full):
                 seen.setdefault(key, set()).add(name)
     assert len(seen) == len(once)
     assert all(len(where) == 1 for where in seen.values())
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("fraction", [0.2, 0.1 / 0.8, 0.5, 0.1])
+def test_stratified_split_draws_as_scikit_learn(seed, fraction):
+    """The same indices as train_test_split(stratify=y): on the digits' labels and on labels whose classes
+    tie in their remainders, so that ties are drawn."""
+    for y in (sklearn_digits().target, np.repeat(np.arange(7), [5, 5, 5, 9, 9, 3, 40])):
+        train, test = data.stratified_split(y, fraction, seed)
+        expected_train, expected_test = train_test_split(np.arange(len(y)), test_size=fraction, stratify=y,
+                                                         random_state=seed)
+        np.testing.assert_array_equal(train, expected_train)
+        np.testing.assert_array_equal(test, expected_test)
+
+
+def test_pixels_and_labels_are_scikit_learns(full):
+    pixels, labels = data._digits_csv()
+    np.testing.assert_array_equal(np.column_stack([pixels, labels]), full)
 
 
 def test_split_is_deterministic_for_a_seed(digits):
