@@ -1,5 +1,4 @@
 """The course as nbgrader sees it. Run nbgrader from the repository root and this file is picked up."""
-import os
 from pathlib import Path
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor
@@ -43,7 +42,6 @@ c.FaultTolerantExecute.forbidden_in_solutions = {
     "conv_backward": ["nclib.fast_layers", "conv_forward_fast", "conv_backward_fast", "max_pool_forward_fast",
                       "max_pool_backward_fast", "scipy", "nclib.input_checks"],
 }
-# Per-cell time limit when submissions are executed; training cells take a short path when graded.
+# Per-cell time limit when submissions are executed; training cells take a short path when graded (the
+# sandbox sets NCLIB_AUTOGRADE=1, which notebooks read through nclib.runtime.is_autograding()).
 c.Execute.timeout = 60
-# Kernels started by nbgrader inherit this: notebooks read it through nclib.runtime.is_autograding().
-os.environ["NCLIB_AUTOGRADE"] = "1"

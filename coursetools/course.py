@@ -4,10 +4,14 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import sqlalchemy
+from nbgrader.apps import NbGraderAPI
 from traitlets.config.loader import PyFileConfigLoader
 
 from coursetools import gradebook, notebooks
@@ -33,7 +37,8 @@ def run_nbgrader(root, *args, environ=None):
     # nbgrader can exit 0 after failing a submission: its log says so.
     failed = proc.returncode != 0 or "There was an error processing assignment" in proc.stdout
     if failed:
-        raise NbgraderError(f"nbgrader {' '.join(args)} failed (exit {proc.returncode}): {failure_reason(proc.stdout)}")
+        status = "" if proc.returncode in (0, 1) else f" (exit {proc.returncode})"  # 1: nbgrader's own failure
+        raise NbgraderError(f"nbgrader {' '.join(args)} failed{status}: {failure_reason(proc.stdout)}")
     return proc.stdout
 
 
@@ -42,25 +47,45 @@ def failure_reason(output):
     reasons = []
     for line in output.splitlines():
         text = line.strip()
-        informative = ("ERROR]" in text or "Skipping unknown notebook" in text
-                       or re.match(r"^[\w.]+(Error|Exception): ", text))
+        exception = re.match(r"^[\w.]+(Error|Exception): (.*)", text)
+        informative = "ERROR]" in text or "Skipping unknown notebook" in text or exception
         generic = "There was an error processing" in text or "Please see the" in text or "Traceback" in text
         if informative and not generic:
-            text = re.sub(r"^\[\w+ \| \w+\] ", "", text)
-            if text not in reasons:
+            text = re.sub(r"^\[[\w |]+\] ", "", text)  # [AutogradeApp | ERROR] or [ERROR]
+            if text not in reasons and not (exception and exception[2] in reasons):  # a logged error, raised
                 reasons.append(text)
     return "; ".join(reasons) if reasons else "\n".join(output.strip().splitlines()[-10:])
 
 
 def course_config(root):
-    """The course's nbgrader configuration, loaded from root/nbgrader_config.py as nbgrader loads it, without
-    the environment variables it sets for nbgrader's own process."""
-    saved = dict(os.environ)
-    try:
-        return PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    """The course's nbgrader configuration, loaded from root/nbgrader_config.py as nbgrader loads it."""
+    return PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+
+
+def ignore_gradebook_warnings():
+    """nbgrader's gradebook makes SQLAlchemy warn about its sessions as it records grades; its own commands
+    print the warnings among their output, where nobody reads them: here they are not shown."""
+    warnings.filterwarnings("ignore", category=sqlalchemy.exc.SAWarning, module="nbgrader")
+
+
+# nbgrader's applications keep state of their own and the configuration is global: one at a time.
+_in_process = threading.Lock()
+
+
+def autograde_in_process(root, assignment, student, db_url):
+    """`nbgrader autograde ASSIGNMENT --student=STUDENT --force` on the course at root with the gradebook
+    db_url, run in this process by nbgrader's own API: the same steps without starting nbgrader.
+    Returns its log; raises NbgraderError as run_nbgrader does."""
+    config = course_config(root)
+    config.CourseDirectory.db_url = db_url
+    ignore_gradebook_warnings()
+    with _in_process:
+        result = NbGraderAPI(config=config).autograde(assignment, student, force=True, create=True)
+    output = result.get("log", "") + result.get("error", "")
+    if not result["success"] or "There was an error processing assignment" in output:
+        raise NbgraderError(f"nbgrader autograde {assignment} --student={student} --force failed: "
+                            f"{failure_reason(output)}")
+    return output
 
 
 def generate_release(root, assignment):

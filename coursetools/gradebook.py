@@ -19,8 +19,13 @@ class GradebookUnreachable(RuntimeError):
 
 
 def url(root):
-    """The gradebook's SQLAlchemy URL: NCLIB_GRADEBOOK_URL if set, else sqlite:///<root>/gradebook.db."""
-    return os.environ.get(ENV) or f"sqlite:///{Path(root).resolve() / 'gradebook.db'}"
+    """The gradebook's SQLAlchemy URL: NCLIB_GRADEBOOK_URL if set, else sqlite_url(root)."""
+    return os.environ.get(ENV) or sqlite_url(root)
+
+
+def sqlite_url(root):
+    """sqlite:///<root>/gradebook.db, the course's own gradebook."""
+    return f"sqlite:///{Path(root).resolve() / 'gradebook.db'}"
 
 
 def check_reachable(database_url):

@@ -2,8 +2,10 @@
 
 Each task grades one submission on a worker, with stock `nbgrader autograde` and the course's own
 nbgrader_config.py, in a temporary copy of the course that has its own SQLite gradebook; it returns the
-autograded folder. The client is the only writer: it puts the folder in autograded/ and records its grades
-in the course's gradebook (SQLite or PostgreSQL) with nbgrader's own SaveAutoGrades and
+autograded folder. nbgrader runs inside the worker's process, through its own API, rather than as a new
+process per submission; every submission still gets its own kernel and its own process for the hidden
+checks, started for it in the sandbox and ended with it. The client is the only writer: it puts the
+folder in autograded/ and records its grades in the course's gradebook (SQLite or PostgreSQL) with nbgrader's own SaveAutoGrades and
 AssignLatePenalties steps, which compute the grades from the autograded notebooks as `nbgrader autograde`
 does. Workers need the course's Python environment and bubblewrap, not a shared filesystem.
 
@@ -15,13 +17,11 @@ import shutil
 import tempfile
 import threading
 import time
-import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
-import sqlalchemy
 from distributed import Client, LocalCluster, as_completed, get_worker
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.coursedir import CourseDirectory
@@ -138,7 +138,7 @@ def _template(grader):
 
 def grade_submission(grader, student, submitted):
     """Grade one submission (submitted: {relative path: bytes} of submitted/<student>/<assignment>/) with
-    stock `nbgrader autograde` in a fresh copy of the template course. Runs on a worker."""
+    stock nbgrader's autograde in a fresh copy of the template course. Runs on a worker."""
     template = _template(grader)
     assignment = grader.assignment
     start = time.perf_counter()
@@ -148,8 +148,7 @@ def grade_submission(grader, student, submitted):
         (root / "submitted" / student / assignment).mkdir(parents=True)  # even if nothing was submitted
         write_tree(root / "submitted" / student / assignment, submitted)
         try:
-            course.run_nbgrader(root, "autograde", assignment, f"--student={student}", "--force",
-                                environ=_own_gradebook())
+            course.autograde_in_process(root, assignment, student, gradebook.sqlite_url(root))
         except course.NbgraderError as error:  # its paths are given in the course's, not the worker's copy
             return Graded(student, {}, str(error).replace(str(root.resolve()), COURSE_ROOT), time.perf_counter() - start)
         files = read_tree(root / "autograded" / student / assignment)
@@ -161,7 +160,7 @@ def save_grades(root, assignment, student, config):
     as `nbgrader autograde` does: the student and the submission (with its timestamp.txt), zero for a
     notebook not submitted, then SaveAutoGrades and AssignLatePenalties on each autograded notebook."""
     coursedir = CourseDirectory(config=config)
-    warnings.filterwarnings("ignore", category=sqlalchemy.exc.SAWarning, module="nbgrader")  # as nbgrader's own run
+    course.ignore_gradebook_warnings()
     folder = Path(root) / "autograded" / student / assignment
     timestamp = coursedir.get_existing_timestamp(str(Path(root) / "submitted" / student / assignment))
     with Gradebook(coursedir.db_url, coursedir.course_id) as gb:

@@ -1,6 +1,6 @@
 """How the notebook is being run (given to students).
 
-The autograder sets NCLIB_AUTOGRADE=1 (see nbgrader_config.py) so that training cells take a short path:
+The autograder's sandbox sets NCLIB_AUTOGRADE=1 (see coursetools/autograde/sandbox.py) so that training cells take a short path:
 nbgrader executes every cell of every submission, and grading a class must take seconds per notebook.
 """
 import os

@@ -1,6 +1,7 @@
 """The grading kernel's manager: it starts the kernel in the sandbox."""
 import os
 import shutil
+import subprocess
 import tempfile
 
 from jupyter_client.manager import AsyncKernelManager
@@ -22,6 +23,9 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     async def _async_pre_start_kernel(self, **kwargs):
         self._workdir = kwargs.get("cwd") or self._workdir
+        # What the kernel prints outside cells (its banner, a crash) would land in the grader's own output.
+        kwargs.setdefault("stdout", subprocess.DEVNULL)
+        kwargs.setdefault("stderr", subprocess.DEVNULL)
         return await super()._async_pre_start_kernel(**kwargs)
 
     def format_kernel_cmd(self, extra_arguments=None):

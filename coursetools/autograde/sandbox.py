@@ -4,7 +4,8 @@ Inside, the process sees the system (/usr, /etc), Python and the course's virtua
 the given part of nclib in place of the whole package (the reference modules do not exist there), and
 exactly one writable folder, its own working copy. It has no network, its own /tmp and process tree, and
 limits on address space, CPU time and processes. Source notebooks, other submissions and the gradebook
-are simply not in its filesystem.
+are simply not in its filesystem. NCLIB_AUTOGRADE=1 is set inside, so that training cells take their short
+path (nclib.runtime.is_autograding).
 """
 import functools
 import shutil
@@ -40,7 +41,8 @@ def command_prefix(workdir, writable=()):
     sandbox = [shutil.which("bwrap"), "--unshare-all", "--die-with-parent", "--new-session",
                "--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc",
                "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
-               "--setenv", "HOME", "/tmp", "--setenv", "MPLCONFIGDIR", "/tmp", "--unsetenv", "JPY_PARENT_PID"]
+               "--setenv", "HOME", "/tmp", "--setenv", "MPLCONFIGDIR", "/tmp", "--unsetenv", "JPY_PARENT_PID",
+               "--setenv", "NCLIB_AUTOGRADE", "1"]
     for link in ("bin", "lib", "lib64", "sbin"):
         target = Path("/", link)
         if target.is_symlink():
