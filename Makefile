@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 ASSIGNMENTS := $(notdir $(wildcard source/*))
 
-.PHONY: demo test release autograde feedback grades bundle
+.PHONY: demo test release autograde feedback grades bundle similarity
 
 $(STAMP): pyproject.toml
 	command -v bwrap >/dev/null || (apt-get update -qq && apt-get install -y -qq bubblewrap)  # grading sandbox
@@ -42,3 +42,8 @@ grades: $(STAMP)
 # What students are handed: release notebooks and nclib's given modules, installable on their own.
 bundle: $(STAMP)
 	python -m coursetools bundle student_bundle
+
+# Pairs of submissions of one assignment ranked by code similarity: reports/$(ASSIGNMENT)/similarity.html and .csv
+similarity: $(STAMP)
+	$(if $(ASSIGNMENT),,$(error name the assignment: make similarity ASSIGNMENT=two_layer_net))
+	python -m coursetools similarity $(ASSIGNMENT)

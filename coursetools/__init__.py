@@ -10,5 +10,7 @@
 - resume: which submissions changed since they were graded; it imports nothing of coursetools.
 - parallel: autograding a class on Dask, each submission through stock nbgrader on a worker; it may import
   gradebook, course and resume.
+- similarity: the similarity report across the submissions of an assignment (copydetect); it imports
+  notebooks only.
 - demo: the demo submissions, their planted bugs and the instructor's demo job; it may import everything.
 """

@@ -1,4 +1,5 @@
-"""python -m coursetools demo | autograde ASSIGNMENT... | scores CSV | bundle DEST  (run from the course root)."""
+"""python -m coursetools demo | autograde ASSIGNMENT... | scores CSV | bundle DEST | similarity ASSIGNMENT
+(run from the course root)."""
 import argparse
 import sys
 from pathlib import Path
@@ -22,6 +23,10 @@ def main(argv=None):
     scores.add_argument("csv", type=Path)
     student = sub.add_parser("bundle", help="write the student bundle: release notebooks and nclib's given modules")
     student.add_argument("dest", type=Path)
+    alike = sub.add_parser("similarity", help="rank the pairs of submissions of an assignment by code similarity: "
+                           "reports/ASSIGNMENT/similarity.html and .csv")
+    alike.add_argument("assignment", metavar="ASSIGNMENT")
+    alike.add_argument("--top", type=int, default=10, help="pairs printed and shown side by side (default 10)")
     args = parser.parse_args(argv)
     root = Path.cwd()
     if not (root / "nbgrader_config.py").exists():
@@ -34,6 +39,8 @@ def main(argv=None):
         return 0 if all(o.graded for per_student in outcomes.values() for o in per_student.values()) else 1
     if args.command == "autograde":
         return autograde(parser, root, args)
+    if args.command == "similarity":
+        return similar_pairs(parser, root, args)
     if args.command == "bundle":
         try:
             print(f"student bundle written to {bundle.build_bundle(root, args.dest)}")
@@ -66,6 +73,22 @@ def autograde(parser, root, args):
     except (gradebook.GradebookUnreachable, parallel.SchedulerUnreachable) as error:
         sys.exit(f"{parser.prog}: {error}")
     return 0 if all(o.graded for per_student in outcomes for o in per_student.values()) else 1
+
+
+def similar_pairs(parser, root, args):
+    if args.top < 1:
+        parser.error("--top must be at least 1")
+    from coursetools import similarity  # copydetect imports matplotlib.pyplot: 0.7 s the other commands skip
+    try:
+        pairs, skipped, html_path, csv_path = similarity.write_report(root, args.assignment, top=args.top)
+    except similarity.NoComparison as error:
+        sys.exit(f"{parser.prog}: {error}")
+    for student, reason in skipped.items():
+        print(f"{parser.prog}: {student} left out: {reason}", file=sys.stderr)
+    for rank, pair in enumerate(pairs[:args.top], 1):
+        print(similarity.summary_line(rank, pair))
+    print(f"all {len(pairs)} pairs: {html_path.relative_to(root)}, {csv_path.relative_to(root)}")
+    return 1 if skipped else 0
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ RULES = {
     "coursetools.course": ("coursetools.notebooks", "coursetools.bundle", "coursetools.report",
                            "coursetools.gradebook", "coursetools.autograde"),
     "coursetools.resume": (),
+    "coursetools.similarity": ("coursetools.notebooks",),
     "coursetools.parallel": ("coursetools.gradebook", "coursetools.course", "coursetools.resume"),
     "coursetools.demo": ("coursetools.notebooks", "coursetools.bundle", "coursetools.report", "coursetools.gradebook",
                          "coursetools.autograde", "coursetools.course", "coursetools.resume", "coursetools.parallel",
