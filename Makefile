@@ -42,3 +42,13 @@ grades: $(STAMP)
 # What students are handed: release notebooks and nclib's given modules, installable on their own.
 bundle: $(STAMP)
 	python -m coursetools bundle student_bundle
+
+# After grading: item analysis of every graded assignment (reports/<assignment>/index.html), and grades for
+# Canvas and Gradescope in exports/ from a roster (ROSTER=roster.csv; its format is in the README).
+.PHONY: report export-lms
+report: $(STAMP)
+	python -m coursetools report
+
+ROSTER ?= roster.csv
+export-lms: $(STAMP)
+	python -m coursetools export-lms --roster $(ROSTER)

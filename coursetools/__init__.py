@@ -10,5 +10,8 @@
 - resume: which submissions changed since they were graded; it imports nothing of coursetools.
 - parallel: autograding a class on Dask, each submission through stock nbgrader on a worker; it may import
   gradebook, course and resume.
+- results: the scores of graded cells (gradebook) and what test cells said (autograded/), read back; it may
+  import gradebook and notebooks. itemanalysis (reports/<assignment>/) and lms (Canvas, Gradescope and
+  per-cell exports) may import results.
 - demo: the demo submissions, their planted bugs and the instructor's demo job; it may import everything.
 """

@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 from coursetools import bundle, gradebook, notebooks, parallel, report
+from coursetools import itemanalysis, lms, results  # report, export-lms
 from coursetools.demo import job
 
 
@@ -22,6 +23,7 @@ def main(argv=None):
     scores.add_argument("csv", type=Path)
     student = sub.add_parser("bundle", help="write the student bundle: release notebooks and nclib's given modules")
     student.add_argument("dest", type=Path)
+    add_after_grading_commands(sub)
     args = parser.parse_args(argv)
     root = Path.cwd()
     if not (root / "nbgrader_config.py").exists():
@@ -34,6 +36,8 @@ def main(argv=None):
         return 0 if all(o.graded for per_student in outcomes.values() for o in per_student.values()) else 1
     if args.command == "autograde":
         return autograde(parser, root, args)
+    if args.command in ("report", "export-lms"):
+        return after_grading(parser, root, args)
     if args.command == "bundle":
         try:
             print(f"student bundle written to {bundle.build_bundle(root, args.dest)}")
@@ -66,6 +70,36 @@ def autograde(parser, root, args):
     except (gradebook.GradebookUnreachable, parallel.SchedulerUnreachable) as error:
         sys.exit(f"{parser.prog}: {error}")
     return 0 if all(o.graded for per_student in outcomes for o in per_student.values()) else 1
+
+
+def add_after_grading_commands(sub):
+    """The subcommands report and export-lms."""
+    items = sub.add_parser("report", help="item analysis of graded assignments: reports/<assignment>/index.html, "
+                           "items.csv, failures.csv")
+    items.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: every assignment graded")
+    export = sub.add_parser("export-lms", help="grades for LMSs in exports/: a Canvas gradebook CSV, per-cell "
+                            "scores, a Gradescope results.json per submission")
+    export.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: every assignment graded")
+    export.add_argument("--roster", type=Path, required=True, help="CSV with the columns "
+                        f"{', '.join(lms.ROSTER_COLUMNS)} (student_id: the id in nbgrader)")
+    export.add_argument("--dest", type=Path, default=Path("exports"), help="folder to write (default: exports)")
+
+
+def after_grading(parser, root, args):
+    """report and export-lms: what the gradebook holds, for the instructor and the LMS."""
+    try:
+        if args.command == "report":
+            for assignment, (_, page) in itemanalysis.write_reports(root, args.assignments).items():
+                print(f"{assignment}: {page.relative_to(root)}")
+        else:
+            written, ungraded = lms.export(root, args.roster, root / args.dest, args.assignments)
+            print(f"{len(written)} files written to {args.dest}: canvas_gradebook.csv, cell_scores.csv, "
+                  f"gradescope/<assignment>/<student>/results.json")
+            for assignment, students in ungraded.items():
+                print(f"{assignment}: not graded, left out (nbgrader export counts them 0): {', '.join(students)}")
+    except (results.NoResults, lms.BadRoster, gradebook.GradebookUnreachable) as error:
+        sys.exit(f"{parser.prog}: {error}")
+    return 0
 
 
 if __name__ == "__main__":
