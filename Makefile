@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 ASSIGNMENTS := $(notdir $(wildcard source/*))
 
-.PHONY: demo test release autograde feedback grades bundle similarity
+.PHONY: demo test release autograde feedback grades bundle similarity report export-lms
 
 $(STAMP): pyproject.toml
 	command -v bwrap >/dev/null || (apt-get update -qq && apt-get install -y -qq bubblewrap)  # grading sandbox
@@ -47,3 +47,12 @@ bundle: $(STAMP)
 similarity: $(STAMP)
 	$(if $(ASSIGNMENT),,$(error name the assignment: make similarity ASSIGNMENT=two_layer_net))
 	python -m coursetools similarity $(ASSIGNMENT)
+
+# After grading: item analysis of every graded assignment (reports/<assignment>/index.html), and grades for
+# Canvas and Gradescope in exports/ from a roster (ROSTER=roster.csv; its format is in the README).
+report: $(STAMP)
+	python -m coursetools report
+
+ROSTER ?= roster.csv
+export-lms: $(STAMP)
+	python -m coursetools export-lms --roster $(ROSTER)

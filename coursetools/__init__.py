@@ -12,5 +12,8 @@
   gradebook, course and resume.
 - similarity: the similarity report across the submissions of an assignment (copydetect); it imports
   notebooks only.
+- results: the scores of graded cells (gradebook) and what test cells said (autograded/), read back; it may
+  import gradebook and notebooks. itemanalysis (reports/<assignment>/) and lms (Canvas, Gradescope and
+  per-cell exports) may import results.
 - demo: the demo submissions, their planted bugs and the instructor's demo job; it may import everything.
 """

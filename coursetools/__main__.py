@@ -1,10 +1,10 @@
-"""python -m coursetools demo | autograde ASSIGNMENT... | scores CSV | bundle DEST | similarity ASSIGNMENT
-(run from the course root)."""
+"""python -m coursetools demo | autograde ASSIGNMENT... | scores CSV | bundle DEST | similarity ASSIGNMENT |
+report [ASSIGNMENT...] | export-lms --roster CSV [ASSIGNMENT...]  (run from the course root)."""
 import argparse
 import sys
 from pathlib import Path
 
-from coursetools import bundle, gradebook, notebooks, parallel, report
+from coursetools import bundle, gradebook, itemanalysis, lms, notebooks, parallel, report, results
 from coursetools.demo import job
 
 
@@ -27,6 +27,7 @@ def main(argv=None):
                            "reports/ASSIGNMENT/similarity.html and .csv")
     alike.add_argument("assignment", metavar="ASSIGNMENT")
     alike.add_argument("--top", type=int, default=10, help="pairs printed and shown side by side (default 10)")
+    add_after_grading_commands(sub)
     args = parser.parse_args(argv)
     root = Path.cwd()
     if not (root / "nbgrader_config.py").exists():
@@ -41,6 +42,8 @@ def main(argv=None):
         return autograde(parser, root, args)
     if args.command == "similarity":
         return similar_pairs(parser, root, args)
+    if args.command in ("report", "export-lms"):
+        return after_grading(parser, root, args)
     if args.command == "bundle":
         try:
             print(f"student bundle written to {bundle.build_bundle(root, args.dest)}")
@@ -89,6 +92,35 @@ def similar_pairs(parser, root, args):
         print(similarity.summary_line(rank, pair))
     print(f"all {len(pairs)} pairs: {html_path.relative_to(root)}, {csv_path.relative_to(root)}")
     return 1 if skipped else 0
+
+def add_after_grading_commands(sub):
+    """The subcommands report and export-lms."""
+    items = sub.add_parser("report", help="item analysis of graded assignments: reports/<assignment>/index.html, "
+                           "items.csv, failures.csv")
+    items.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: every assignment graded")
+    export = sub.add_parser("export-lms", help="grades for LMSs in exports/: a Canvas gradebook CSV, per-cell "
+                            "scores, a Gradescope results.json per submission")
+    export.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: every assignment graded")
+    export.add_argument("--roster", type=Path, required=True, help="CSV with the columns "
+                        f"{', '.join(lms.ROSTER_COLUMNS)} (student_id: the id in nbgrader)")
+    export.add_argument("--dest", type=Path, default=Path("exports"), help="folder to write (default: exports)")
+
+
+def after_grading(parser, root, args):
+    """report and export-lms: what the gradebook holds, for the instructor and the LMS."""
+    try:
+        if args.command == "report":
+            for assignment, (_, page) in itemanalysis.write_reports(root, args.assignments).items():
+                print(f"{assignment}: {page.relative_to(root)}")
+        else:
+            written, ungraded = lms.export(root, args.roster, root / args.dest, args.assignments)
+            print(f"{len(written)} files written to {args.dest}: canvas_gradebook.csv, cell_scores.csv, "
+                  f"gradescope/<assignment>/<student>/results.json")
+            for assignment, students in ungraded.items():
+                print(f"{assignment}: not graded, left out (nbgrader export counts them 0): {', '.join(students)}")
+    except (results.NoResults, lms.BadRoster, gradebook.GradebookUnreachable) as error:
+        sys.exit(f"{parser.prog}: {error}")
+    return 0
 
 
 if __name__ == "__main__":

@@ -22,10 +22,13 @@ RULES = {
                            "coursetools.gradebook", "coursetools.autograde"),
     "coursetools.resume": (),
     "coursetools.similarity": ("coursetools.notebooks",),
+    "coursetools.results": ("coursetools.gradebook", "coursetools.notebooks"),
+    "coursetools.itemanalysis": ("coursetools.results",),
+    "coursetools.lms": ("coursetools.results",),
     "coursetools.parallel": ("coursetools.gradebook", "coursetools.course", "coursetools.resume"),
     "coursetools.demo": ("coursetools.notebooks", "coursetools.bundle", "coursetools.report", "coursetools.gradebook",
                          "coursetools.autograde", "coursetools.course", "coursetools.resume", "coursetools.parallel",
-                         "coursetools.demo"),
+                         "coursetools.results", "coursetools.itemanalysis", "coursetools.lms", "coursetools.demo"),
     "coursetools.__main__": ("coursetools",),
 }
 # They run in the sandbox, where only the standard library, NumPy and the given nclib exist.

@@ -1,10 +1,16 @@
-"""The whole course through stock nbgrader on a temporary copy: scores of the demo submissions."""
+"""The whole course through stock nbgrader on a temporary copy: scores of the demo submissions, and what
+the instructor sees after grading (item analysis, LMS exports)."""
+import csv
+import html
+import json
+
 import pytest
 
 from conftest import ASSIGNMENTS, BROKEN, assert_scored_as
-from coursetools import notebooks, report
+from coursetools import itemanalysis, lms, notebooks, report, results
 from coursetools.autograde import faults
 from coursetools.demo import submissions
+from coursetools.demo.bugs import BUGS
 
 pytestmark = pytest.mark.nbgrader
 
@@ -60,3 +66,80 @@ def test_every_graded_notebook_has_a_fault_report_kept_out_of_feedback(graded_co
                 report = faults.path(root / "autograded" / student / assignment, name.removesuffix(".ipynb"))
                 assert faults.problems(report) == [], (student, name)
     assert not list((root / "feedback").rglob(faults.IGNORE))
+
+
+def read_csv(path):
+    with open(path, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def buggy_messages(root, assignment, cell):
+    """The normalised failure messages of a test cell in the buggy demo submission, as nbgrader left them."""
+    found = set()
+    for name in notebooks.notebook_names(root, assignment):
+        path = root / "autograded" / "demo_buggy" / assignment / name
+        for message in results.messages(results.cell_outputs(path).get(cell, [])):
+            found.add((message.kind, itemanalysis.normalise(message.text)))
+    return found
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_planted_bug_shows_under_the_cell_it_breaks(graded_course, assignment):
+    """The item analysis lists, under each test cell a planted bug breaks, the message that cell failed
+    with in the buggy submission; under the other cells, only the blank submission's failures."""
+    root, _ = graded_course
+    analysis, page = itemanalysis.write_reports(root, [assignment])[assignment]
+    text = page.read_text()
+    items = {item.cell.name: item for item in analysis.items}
+    # The broken submissions nbgrader left in the gradebook unscored are not counted as zeros.
+    assert set(analysis.ungraded) <= set(BROKEN) and len(analysis.totals) == len(submissions.demo_versions(assignment))
+    assert all(item.graded == len(analysis.totals) for item in items.values())
+    broken = {cell for bug in BUGS[assignment] for cell in bug.breaks}
+    for bug in BUGS[assignment]:
+        for cell in bug.breaks:
+            expected = buggy_messages(root, assignment, cell)
+            assert expected, f"{bug.description}: {cell} has no failure message in the buggy submission"
+            assert expected <= {(f.kind, f.message) for f in items[cell].failures}, (bug.description, cell)
+            section = text.split(f'id="{itemanalysis.item_anchor(items[cell])}"')[1].split("</section>")[0]
+            for kind, message in expected:
+                assert html.escape(message) in section, (bug.description, cell)
+    for name, item in items.items():
+        if name not in broken:
+            assert {f.kind for f in item.failures} == {"NotImplementedError"}, name
+            assert [f.count for f in item.failures] == [1], name
+
+
+def test_lms_exports_agree_with_nbgrader_export(graded_course, tmp_path):
+    """Per-cell scores sum to nbgrader's raw score of each submission, the Canvas gradebook and each
+    Gradescope results.json hold its score, and a failed test's output is the message it failed with."""
+    root, _ = graded_course
+    exported = {(row["student_id"], row["assignment"]): row for row in read_csv(root / "grades.csv")}
+    roster = tmp_path / "roster.csv"
+    students = sorted({student for student, _ in exported})
+    with open(roster, "w", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(lms.ROSTER_COLUMNS)
+        out.writerows([s, s.title(), str(i), f"{s}@example.edu", "A"] for i, s in enumerate(students))
+    _, ungraded = lms.export(root, roster, tmp_path / "exports")
+    assert all(set(students) <= set(BROKEN) for students in ungraded.values()), ungraded
+    sums = {}
+    for row in read_csv(tmp_path / "exports" / "cell_scores.csv"):
+        key = (row["student"], row["assignment"])
+        sums[key] = sums.get(key, 0.0) + float(row["score"])
+    assert set(sums) == {(s, a) for a in ASSIGNMENTS for s in submissions.demo_versions(a)}
+    for key, row in exported.items():
+        assert sums.get(key, 0.0) == pytest.approx(float(row["raw_score"])), key
+    canvas = read_csv(tmp_path / "exports" / "canvas_gradebook.csv")
+    assert canvas[0]["Student"] == "Points Possible"
+    for line in canvas[1:]:
+        student = line["SIS Login ID"].removesuffix("@example.edu")
+        for assignment in ASSIGNMENTS:
+            graded = (student, assignment) in sums
+            assert line[assignment] == (f"{float(exported[student, assignment]['score']):g}" if graded else "")
+    for (student, assignment) in sums:
+        report = json.loads((tmp_path / "exports" / "gradescope" / assignment / student / "results.json").read_text())
+        assert report["score"] == pytest.approx(float(exported[student, assignment]["score"]))
+        if student == "demo_buggy":
+            for test in report["tests"]:
+                for kind, message in buggy_messages(root, assignment, test["name"]):
+                    assert itemanalysis.normalise(test["output"]) == f"{kind}: {message}", test
