@@ -16,7 +16,9 @@ class Solver:
         update_rule: callable (w, dw, config) -> (next_w, config).
         optim_config: dict of hyperparameters given to the update rule (a copy per parameter).
         lr_decay: factor applied to optim_config's learning_rate after each epoch.
-        batch_size: examples per step; num_epochs: passes over the training set.
+        batch_size: examples per step; num_epochs: passes over the training set. A fraction runs that share
+            of an epoch's steps (at least one), which counts as an epoch in the histories: 0.2 is a fifth of
+            an epoch (a short run, for a graded notebook), 2.5 two epochs and half of a third.
         num_train_samples: training examples used to measure the training accuracy (None for all).
         seed: seed or numpy.random.Generator of the minibatches.
         verbose: print one line per epoch.
@@ -52,9 +54,12 @@ class Solver:
         """Run num_epochs epochs; returns self."""
         num_train = self.data["X_train"].shape[0]
         steps_per_epoch = max(num_train // self.batch_size, 1)
+        num_steps = round(self.num_epochs * steps_per_epoch)
+        if self.num_epochs > 0:
+            num_steps = max(num_steps, 1)
         self._record_accuracy(epoch=0)
-        for epoch in range(1, self.num_epochs + 1):
-            for _ in range(steps_per_epoch):
+        for epoch, start in enumerate(range(0, num_steps, steps_per_epoch), start=1):
+            for _ in range(min(steps_per_epoch, num_steps - start)):
                 self._step(num_train)
             for config in self.optim_configs.values():
                 if "learning_rate" in config:
@@ -98,4 +103,4 @@ class Solver:
         if self.verbose:
             loss = f", last loss {self.loss_history[-1]:.4f}" if self.loss_history else ""
             name = "acc" if self.metric is None else "metric"
-            print(f"epoch {epoch:3d} / {self.num_epochs}: train {name} {train_acc:.3f}, val {name} {val_acc:.3f}{loss}")
+            print(f"epoch {epoch:3d} / {self.num_epochs:g}: train {name} {train_acc:.3f}, val {name} {val_acc:.3f}{loss}")

@@ -528,6 +528,22 @@ def test_solver_histories_decay_and_best_params(capsys):
     assert history["val_acc_history"] == solver.val_acc_history[1:]
 
 
+@pytest.mark.parametrize("num_epochs, steps, epochs", [(0.4, 2, 1), (0.01, 1, 1), (2.6, 13, 3), (0, 0, 0)])
+def test_solver_runs_a_fraction_of_an_epoch(capsys, num_epochs, steps, epochs):
+    """50 examples in batches of 10 are 5 steps an epoch: a fraction runs its share of them (at least one),
+    the part counting as an epoch; the steps are those of a run with whole epochs, cut short."""
+    def run(num_epochs):
+        return Solver(FullyConnectedNet([10], 20, 5, seed=0), small_data(), optim.sgd, {"learning_rate": 0.1},
+                      lr_decay=0.5, batch_size=10, num_epochs=num_epochs, verbose=True).train()
+    solver = run(num_epochs)
+    assert len(solver.loss_history) == steps
+    assert len(solver.train_acc_history) == len(solver.val_acc_history) == epochs + 1
+    assert all(config["learning_rate"] == pytest.approx(0.1 * 0.5 ** epochs) for config in solver.optim_configs.values())
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == epochs + 1 and lines[-1].startswith(f"epoch {epochs:3d} / {num_epochs:g}:")
+    assert solver.loss_history == run(3).loss_history[:steps]
+
+
 def test_solver_refuses_bad_input():
     net = FullyConnectedNet([10], 20, 5)
     with pytest.raises(ValueError, match="X_val"):
