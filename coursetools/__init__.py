@@ -15,5 +15,5 @@
 - results: the scores of graded cells (gradebook) and what test cells said (autograded/), read back; it may
   import gradebook and notebooks. itemanalysis (reports/<assignment>/) and lms (Canvas, Gradescope and
   per-cell exports) may import results.
-- demo: the demo submissions, their planted bugs and the instructor's demo job; it may import everything.
+- demo: the demo class, its planted bugs and faults, and the instructor's demo job; it may import everything.
 """

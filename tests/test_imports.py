@@ -28,7 +28,8 @@ RULES = {
     "coursetools.parallel": ("coursetools.gradebook", "coursetools.course", "coursetools.resume"),
     "coursetools.demo": ("coursetools.notebooks", "coursetools.bundle", "coursetools.report", "coursetools.gradebook",
                          "coursetools.autograde", "coursetools.course", "coursetools.resume", "coursetools.parallel",
-                         "coursetools.results", "coursetools.itemanalysis", "coursetools.lms", "coursetools.demo"),
+                         "coursetools.results", "coursetools.itemanalysis", "coursetools.lms", "coursetools.similarity",
+                         "coursetools.demo"),
     "coursetools.__main__": ("coursetools",),
 }
 # They run in the sandbox, where only the standard library, NumPy and the given nclib exist.

@@ -3,7 +3,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from conftest import ASSIGNMENTS
+from conftest import ASSIGNMENTS, ROOT
 from coursetools import notebooks, report
 from coursetools.demo import submissions
 from coursetools.demo.bugs import BUGS, Bug
@@ -86,3 +86,38 @@ def test_score_table(tmp_path):
     assert lines[0].split() == ["student", "a1", "a2", "total"]
     assert lines[2].split() == ["ann", "3", "/", "4", "1.5", "/", "2", "4.5", "/", "6"]
     assert lines[3].split() == ["bob", "0", "/", "4", "0", "/", "0", "0", "/", "4"]
+
+
+def test_faulty_ends_the_kernel_in_that_cell_only(source_nb, release_nb):
+    nb = submissions.faulty(release_nb, source_nb, "add")
+    assert nb.cells[1].source == submissions.FAULT + "def add(a, b):\n    return a + b"
+    assert nb.cells[3].source == "Because."
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_the_demo_class_mixes_every_kind_of_submission(assignment):
+    versions = submissions.demo_class(assignment)
+    assert len(versions) + 2 == submissions.CLASS_SIZE  # write_class adds faulty and copier
+    assert list(versions)[:3] == list(submissions.demo_versions(assignment))
+    generated = [bugs for student, bugs in versions.items() if student.startswith("student")]
+    for bug in BUGS[assignment]:
+        assert [bug] in generated, bug.description
+    assert generated.count(None) == 2
+    assert [] in generated  # some complete
+    assert submissions.demo_class(assignment) == versions  # the same class every time
+
+
+def test_write_class_adds_a_faulty_student_and_a_copier(tmp_path):
+    assignment = "two_layer_net"
+    for folder in ("source", "release"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / assignment).symlink_to(ROOT / folder / assignment)
+    students = submissions.write_class(tmp_path, assignment)
+    assert len(students) == submissions.CLASS_SIZE
+    assert sorted(p.name for p in (tmp_path / "submitted").iterdir()) == sorted(students)
+    name = f"{assignment}.ipynb"
+    copied, original = (tmp_path / "submitted" / s / assignment / name for s in ("copier", "student01"))
+    assert copied.read_bytes() == original.read_bytes()
+    faulty = notebooks.read(tmp_path / "submitted" / "faulty" / assignment / name)
+    first = next(iter(notebooks.solution_cells(faulty).values()))
+    assert first.source.startswith(submissions.FAULT)

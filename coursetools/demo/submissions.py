@@ -2,9 +2,13 @@
 
 - complete: every solution cell holds the reference solution (source/ without its markers);
 - blank: the release untouched;
-- buggy: complete, with the assignment's planted bugs (coursetools.demo.bugs).
+- buggy: complete, with the assignment's planted bugs (coursetools.demo.bugs);
+- faulty: complete, with one solution cell that ends the kernel.
+A demo class mixes them (demo_class).
 """
 import copy
+import random
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -41,6 +45,17 @@ def buggy(release_nb, source_nb, bugs):
                              f"in cell {bug.cell!r}, expected exactly once")
         cells[bug.cell].source = source.replace(bug.old, bug.new)
     return nb
+
+
+def faulty(release_nb, source_nb, cell):
+    """The complete notebook whose solution cell `cell` ends the kernel (os._exit) before it defines anything."""
+    nb = complete(release_nb, source_nb)
+    target = notebooks.solution_cells(nb)[cell]
+    target.source = FAULT + target.source
+    return nb
+
+
+FAULT = "import os\nos._exit(1)  # left in from debugging\n"
 
 
 def expected_scores(source_nb, bugs):
@@ -85,3 +100,39 @@ def write_submissions(root, assignment, versions):
 def write_demo_submissions(root, assignment):
     """The demo submissions: complete, blank and buggy."""
     return write_submissions(root, assignment, demo_versions(assignment))
+
+
+CLASS_SIZE = 30
+
+
+def demo_class(assignment, size=CLASS_SIZE, seed=0):
+    """{student: bugs} of a demo class of `size` students, the demo submissions first (demo_versions), then
+    generated students: one for each planted bug alone, two blank, the rest with each bug drawn with
+    probability 1/4 (seeded). write_class adds a faulty student and a copier."""
+    bugs = BUGS.get(assignment, [])
+    versions = demo_versions(assignment)
+    generated = [[bug] for bug in bugs] + [None, None]
+    draw = random.Random(f"{assignment}-{seed}")
+    while len(versions) + len(generated) < size - 2:
+        generated.append([bug for bug in bugs if draw.random() < 0.25])
+    versions.update((f"student{i:02d}", version) for i, version in enumerate(generated, start=1))
+    return versions
+
+
+def write_class(root, assignment, size=CLASS_SIZE):
+    """Write the demo class's submissions (demo_class), plus `faulty`, whose first solution cell ends the
+    kernel, and `copier`, who handed in student01's notebooks. Returns the student ids."""
+    root = Path(root)
+    versions = demo_class(assignment, size)
+    write_submissions(root, assignment, versions)
+    for name in notebooks.notebook_names(root, assignment):
+        source_nb = notebooks.read(root / "source" / assignment / name)
+        release_nb = notebooks.read(root / "release" / assignment / name)
+        first_cell = next(iter(notebooks.solution_cells(release_nb)))
+        path = root / "submitted" / "faulty" / assignment / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(faulty(release_nb, source_nb, first_cell), str(path))
+    copier = root / "submitted" / "copier" / assignment
+    shutil.rmtree(copier, ignore_errors=True)
+    shutil.copytree(root / "submitted" / "student01" / assignment, copier)
+    return [*versions, "faulty", "copier"]
