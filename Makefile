@@ -10,6 +10,7 @@ ASSIGNMENTS := $(notdir $(wildcard source/*))
 $(STAMP): pyproject.toml
 	command -v bwrap >/dev/null || (apt-get update -qq && apt-get install -y -qq bubblewrap)  # grading sandbox
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq postgresql)  # the PostgreSQL gradebook test
+	test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)  # the browser test (Playwright drives it)
 	test -x $(VENV)/bin/python || python3 -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(VENV)/bin/python -m pip install --quiet -e '.[dev]'

@@ -90,5 +90,6 @@ def assert_scored_as(root, assignment, student, bugs):
 def pytest_collection_modifyitems(items):
     """Modules marked nbgrader go first: they take minutes each, and the test workers (`--dist loadfile
     --no-loadscope-reorder`) share the files in this order, so the quick ones fill in around them instead
-    of one worker starting a long module when the other has nothing left to do."""
-    items.sort(key=lambda item: item.get_closest_marker("nbgrader") is None)
+    of one worker starting a long module when the other has nothing left to do. The browser module (marked
+    browser: 3-4 min on one worker) goes first of all, so that it is never the one left running at the end."""
+    items.sort(key=lambda item: (item.get_closest_marker("browser") is None, item.get_closest_marker("nbgrader") is None))
