@@ -68,7 +68,7 @@ def ignore_gradebook_warnings():
     warnings.filterwarnings("ignore", category=sqlalchemy.exc.SAWarning, module="nbgrader")
 
 
-# nbgrader's applications keep state of their own and the configuration is global: one at a time.
+# nbgrader's applications are written to run one per process: here one at a time.
 _in_process = threading.Lock()
 
 
