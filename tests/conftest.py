@@ -5,7 +5,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from coursetools import course, gradebook, notebooks
+from coursetools import __main__, course, gradebook, notebooks
 from coursetools.demo import submissions
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,3 +93,13 @@ def pytest_collection_modifyitems(items):
     of one worker starting a long module when the other has nothing left to do. The browser module (marked
     browser: 3-4 min on one worker) goes first of all, so that it is never the one left running at the end."""
     items.sort(key=lambda item: (item.get_closest_marker("browser") is None, item.get_closest_marker("nbgrader") is None))
+
+
+def run_coursetools(monkeypatch, root, *argv):
+    """`python -m coursetools ARGV` in root, with the course's own gradebook: its exit status or message."""
+    monkeypatch.chdir(root)
+    monkeypatch.delenv(gradebook.ENV, raising=False)
+    try:
+        return __main__.main(list(argv))
+    except SystemExit as stop:
+        return stop.code

@@ -10,8 +10,8 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from conftest import ROOT
-from coursetools import __main__, itemanalysis
+from conftest import ROOT, run_coursetools
+from coursetools import itemanalysis
 from coursetools.demo import synthetic
 
 ASSIGNMENT = "two_layer_net"
@@ -130,18 +130,8 @@ def test_the_csvs_hold_every_item_and_message(reported):
         f.count for item in analysis.items for f in item.failures)
 
 
-def run(monkeypatch, root, *argv):
-    """python -m coursetools ARGV in root: its exit status or message."""
-    monkeypatch.chdir(root)
-    monkeypatch.delenv("NCLIB_GRADEBOOK_URL", raising=False)
-    try:
-        return __main__.main(list(argv))
-    except SystemExit as stop:
-        return stop.code
-
-
 def test_report_of_every_graded_assignment_by_default(monkeypatch, synthetic_class, capsys):
-    assert run(monkeypatch, synthetic_class.root, "report") == 0
+    assert run_coursetools(monkeypatch, synthetic_class.root, "report") == 0
     assert capsys.readouterr().out.strip() == f"{ASSIGNMENT}: reports/{ASSIGNMENT}/index.html"
 
 
@@ -150,19 +140,19 @@ def test_report_of_every_graded_assignment_by_default(monkeypatch, synthetic_cla
     ("no_such_assignment", "no_such_assignment is not in the gradebook"),
 ])
 def test_an_assignment_never_graded_is_one_line(monkeypatch, synthetic_class, assignment, says):
-    message = run(monkeypatch, synthetic_class.root, "report", assignment)
+    message = run_coursetools(monkeypatch, synthetic_class.root, "report", assignment)
     assert says in message and "\n" not in message
     assert not (synthetic_class.root / "reports" / assignment).exists()
 
 
 def test_a_course_without_gradebook_is_one_line(monkeypatch, tmp_path):
     (tmp_path / "nbgrader_config.py").write_text("")
-    message = run(monkeypatch, tmp_path, "report")
+    message = run_coursetools(monkeypatch, tmp_path, "report")
     assert message.startswith("python -m coursetools: no gradebook at") and "\n" not in message
     assert not (tmp_path / "gradebook.db").exists()
 
 
 def test_an_empty_class_is_one_line(monkeypatch, tmp_path):
     empty = synthetic.graded_class(ROOT, tmp_path, ASSIGNMENT, 0)
-    message = run(monkeypatch, empty.root, "report")
+    message = run_coursetools(monkeypatch, empty.root, "report")
     assert "the gradebook holds no graded submission" in message and "\n" not in message

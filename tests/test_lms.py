@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from conftest import ROOT
-from coursetools import __main__, lms
+from conftest import ROOT, run_coursetools
+from coursetools import lms
 from coursetools.demo import synthetic
 
 ASSIGNMENT = "two_layer_net"
@@ -92,19 +92,9 @@ def test_gradescope_results_hold_a_test_per_graded_cell(synthetic_class, exporte
                 assert test["output"].startswith("a written answer, graded by hand")
 
 
-def run(monkeypatch, root, *argv):
-    """python -m coursetools ARGV in root: its exit status or message."""
-    monkeypatch.chdir(root)
-    monkeypatch.delenv("NCLIB_GRADEBOOK_URL", raising=False)
-    try:
-        return __main__.main(list(argv))
-    except SystemExit as stop:
-        return stop.code
-
-
 def test_export_lms_writes_into_exports(monkeypatch, synthetic_class, tmp_path):
     roster = write_roster(tmp_path / "roster.csv", synthetic_class.students)
-    assert run(monkeypatch, synthetic_class.root, "export-lms", "--roster", str(roster)) == 0
+    assert run_coursetools(monkeypatch, synthetic_class.root, "export-lms", "--roster", str(roster)) == 0
     assert (synthetic_class.root / "exports" / "canvas_gradebook.csv").exists()
     assert len(list((synthetic_class.root / "exports" / "gradescope").rglob("results.json"))) == 30
 
@@ -125,7 +115,7 @@ def test_bad_input_is_one_line_and_writes_nothing(monkeypatch, synthetic_class, 
     elif problem != "no roster":
         write_roster(roster, students)
     argv = ["export-lms", "--roster", str(roster), "--dest", str(tmp_path / "out")]
-    message = run(monkeypatch, synthetic_class.root, *argv, *(["fc_net"] if problem == "never graded" else []))
+    message = run_coursetools(monkeypatch, synthetic_class.root, *argv, *(["fc_net"] if problem == "never graded" else []))
     assert says in message and "\n" not in message
     assert not (tmp_path / "out").exists()
 
@@ -133,5 +123,5 @@ def test_bad_input_is_one_line_and_writes_nothing(monkeypatch, synthetic_class, 
 def test_an_empty_class_is_one_line(monkeypatch, tmp_path):
     empty = synthetic.graded_class(ROOT, tmp_path / "course", ASSIGNMENT, 0)
     roster = write_roster(tmp_path / "roster.csv", [])
-    message = run(monkeypatch, empty.root, "export-lms", "--roster", str(roster))
+    message = run_coursetools(monkeypatch, empty.root, "export-lms", "--roster", str(roster))
     assert "the gradebook holds no graded submission" in message and "\n" not in message
