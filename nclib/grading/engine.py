@@ -30,7 +30,8 @@ def compare_cases(name, student_fn, reference_fn, cases, outputs, forward=False)
     """Run both functions on every case and compare the named outputs.
 
     cases: list of (args, description); outputs: names of the returned values (a single name means
-    the function returns one value); forward: the functions return (out, cache) and only out counts.
+    the function returns one value); forward: the functions return (*outputs, cache) and the cache does not
+    count.
     """
     for number, (args, description) in enumerate(cases, start=1):
         where = f"{name}, hidden case {number} of {len(cases)} ({description})"
@@ -39,10 +40,11 @@ def compare_cases(name, student_fn, reference_fn, cases, outputs, forward=False)
         actual = call(where, student_fn, *given)
         assert_unchanged(where, args, given)
         if forward:
-            expected = expected[0]
-            require(isinstance(actual, tuple) and len(actual) == 2,
-                    f"{where}: must return (out, cache), got {describe(actual)}")
-            actual = actual[0]
+            require(isinstance(actual, tuple) and len(actual) == len(outputs) + 1,
+                    f"{where}: must return ({', '.join(outputs)}, cache), got {describe(actual)}")
+            expected, actual = expected[:-1], actual[:-1]
+            if len(outputs) == 1:
+                expected, actual = expected[0], actual[0]
         if len(outputs) == 1:
             assert_close(where, outputs[0], actual, expected)
             continue
@@ -118,10 +120,11 @@ def describe(value):
     return type(value).__name__
 
 
-def forward_spec(reference, make_cases, seed):
-    """The Spec of a layer's forward(...) -> (out, cache) on make_cases(seed): only out is compared."""
+def forward_spec(reference, make_cases, seed, outputs=("out",)):
+    """The Spec of a layer's forward(...) -> (*outputs, cache) on make_cases(seed): the outputs, named in
+    messages as given, are compared, not the cache."""
     def run(name, student_fn, reference):
-        compare_cases(name, student_fn, reference, make_cases(seed), ["out"], forward=True)
+        compare_cases(name, student_fn, reference, make_cases(seed), list(outputs), forward=True)
     return Spec(reference, run)
 
 
