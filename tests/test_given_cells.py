@@ -5,7 +5,7 @@ import pytest
 
 from conftest import ROOT
 from coursetools import notebooks
-from nclib import batchnorm, layers, losses, models, optim, vae
+from nclib import batchnorm, layers, losses, models, optim, rnn, vae
 
 
 def given_namespace(assignment, *grade_ids, **names):
@@ -26,7 +26,11 @@ GIVEN_LAYER_CELLS = [("fc_net", "given_layers"), ("conv_backward", "given_fast")
 GIVEN_SOFTMAX_CELLS = [("fc_net", "given_layers"), ("conv_backward", "given_fast"),
                        ("batchnorm_backward", "given_deep_net")]
 GIVEN_ADAM_CELLS = [("conv_backward", "given_fast"), ("batchnorm_backward", "given_deep_net"),
-                    ("vae_kl", "given_layers")]
+                    ("vae_kl", "given_layers"), ("rnn_bptt", "given_sequence_layers")]
+# What the rnn_bptt notebook's students write, for its given cells that call it
+RNN_STUDENT_FUNCTIONS = {name: getattr(rnn, name) for name in (
+    "rnn_forward", "rnn_backward", "lstm_step_forward", "lstm_step_backward", "temporal_softmax_loss",
+    "clip_gradients")}
 
 
 @pytest.mark.parametrize("assignment,grade_id", GIVEN_LAYER_CELLS)
@@ -136,3 +140,70 @@ def test_given_example_batch_holds_the_reference_cache():
     assert dout.shape == x.shape
     again = example_batch()
     assert not any(np.shares_memory(a, b) for a, b in zip(again[4][:5], cache[:5]))
+
+
+def assert_all_close(actual, expected):
+    assert len(actual) == len(expected)
+    for a, e in zip(actual, expected):
+        np.testing.assert_allclose(a, e, rtol=1e-12, atol=1e-15)
+
+
+def test_given_sequence_layers_are_the_reference():
+    """rnn_bptt's LSTM over a sequence, run with the reference steps, and its temporal affine layer are nclib.rnn's."""
+    given = given_namespace("rnn_bptt", "given_sequence_layers", **RNN_STUDENT_FUNCTIONS)
+    rng = np.random.default_rng(6)
+    N, T, D, H = 3, 5, 4, 2
+    x, h0 = rng.standard_normal((N, T, D)), rng.standard_normal((N, H))
+    Wx, Wh, b = rng.standard_normal((D, 4 * H)), rng.standard_normal((H, 4 * H)), rng.standard_normal(4 * H)
+    h, cache = given["lstm_forward"](x, h0, Wx, Wh, b)
+    expected_h, expected_cache = rnn.lstm_forward(x, h0, Wx, Wh, b)
+    np.testing.assert_allclose(h, expected_h, rtol=1e-12)
+    for step_cache, expected in zip(cache, expected_cache, strict=True):
+        assert_all_close(step_cache, expected)
+    dh = rng.standard_normal(h.shape)
+    assert_all_close(given["lstm_backward"](dh, cache), rnn.lstm_backward(dh, expected_cache))
+    w, bias = rng.standard_normal((D, 6)), rng.standard_normal(6)
+    out, affine_cache = given["temporal_affine_forward"](x, w, bias)
+    expected_out, expected_affine_cache = rnn.temporal_affine_forward(x, w, bias)
+    np.testing.assert_allclose(out, expected_out, rtol=1e-12)
+    dout = rng.standard_normal(out.shape)
+    assert_all_close(given["temporal_affine_backward"](dout, affine_cache),
+                     rnn.temporal_affine_backward(dout, expected_affine_cache))
+
+
+@pytest.mark.parametrize("cell, first_step, max_norm", [("rnn", 0, None), ("rnn", 3, 0.5), ("lstm", 2, 1.0)])
+def test_given_row_rnn_is_the_reference(cell, first_step, max_norm):
+    """The notebook's RowRNN, run with the reference functions, is nclib.models.RowRNN."""
+    given = given_namespace("rnn_bptt", "given_sequence_layers", "given_model", Solver=None, **RNN_STUDENT_FUNCTIONS)
+    options = dict(hidden_dim=5, num_classes=4, row_dim=3, num_rows=4, cell=cell, first_step=first_step,
+                   max_norm=max_norm, seed=7)
+    net, reference = given["RowRNN"](**options), models.RowRNN(**options)
+    assert set(net.params) == set(reference.params)
+    for name in reference.params:
+        np.testing.assert_array_equal(net.params[name], reference.params[name])
+    rng = np.random.default_rng(8)
+    X, y = rng.standard_normal((6, 12)), rng.integers(4, size=6)
+    np.testing.assert_allclose(net.loss(X), reference.loss(X), rtol=1e-12)
+    np.testing.assert_allclose(net.step_scores(X), reference.step_scores(X), rtol=1e-12)
+    loss, grads = net.loss(X, y)
+    expected_loss, expected_grads = reference.loss(X, y)
+    assert loss == pytest.approx(expected_loss, rel=1e-12)
+    for name in expected_grads:
+        np.testing.assert_allclose(grads[name], expected_grads[name], rtol=1e-10, atol=1e-14)
+
+
+def test_given_examples_hold_the_reference_caches():
+    """The backward tests of rnn_bptt start from these written-out caches instead of the student's forward
+    functions: they must be what the reference forwards return for the examples' inputs."""
+    given = given_namespace("rnn_bptt", "given_examples", "given_example_lstm")
+    x, h_prev, Wx, Wh, b, dnext_h, cache = given["example_step"]()
+    assert_all_close(cache, rnn.rnn_step_forward(x, h_prev, Wx, Wh, b)[1])
+    assert dnext_h.shape == cache[5].shape
+    x, h0, Wx, Wh, b, dh, cache = given["example_sequence"]()
+    _, expected_cache = rnn.rnn_forward(x, h0, Wx, Wh, b)
+    for step_cache, expected in zip(cache, expected_cache, strict=True):
+        assert_all_close(step_cache, expected)
+    assert dh.shape == (x.shape[0], x.shape[1], h0.shape[1])
+    x, prev_h, prev_c, Wx, Wh, b, dnext_h, dnext_c, cache = given["example_lstm_step"]()
+    assert_all_close(cache, rnn.lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b)[2])
+    assert dnext_h.shape == dnext_c.shape == prev_h.shape

@@ -10,7 +10,8 @@ from threadpoolctl import threadpool_limits
 from nclib.data import load_digits
 from nclib.gradcheck import eval_numerical_gradient, rel_error
 from nclib.losses import softmax_loss
-from nclib.models import TwoLayerNet, predict, train_sgd, two_layer_net_loss
+from nclib.models import RowRNN, TwoLayerNet, predict, train_sgd, two_layer_net_loss
+from nclib.rnn import clip_gradients
 
 GRAD_TOL = 1e-7
 PARAM_NAMES = ("W1", "b1", "W2", "b2")
@@ -312,3 +313,34 @@ def test_two_layer_net_reaches_97_percent_on_digits(digits):
     assert len(history["val_acc_history"]) == 4000 // (1257 // 100)
     test_accuracy = np.mean(net.predict(digits["X_test"]) == digits["y_test"])
     assert test_accuracy >= 0.97, test_accuracy
+
+
+@pytest.mark.parametrize("cell, first_step, max_norm", [("rnn", 0, None), ("rnn", 2, None), ("lstm", 1, None),
+                                                        ("rnn", 0, 1e-3)])
+def test_row_rnn_gradients_are_numerical(cell, first_step, max_norm):
+    """RowRNN's gradients of its masked loss (steps before first_step not judged), clipped if max_norm is given."""
+    options = dict(hidden_dim=4, num_classes=3, row_dim=2, num_rows=3, cell=cell, first_step=first_step, seed=1)
+    net, unclipped = RowRNN(max_norm=max_norm, **options), RowRNN(**options)
+    rng = np.random.default_rng(2)
+    X, y = rng.standard_normal((5, 6)), rng.integers(3, size=5)
+    assert net.loss(X).shape == (5, 3) and net.step_scores(X).shape == (5, 3, 3)
+    np.testing.assert_allclose(net.loss(X), net.step_scores(X)[:, -1])
+    _, grads = net.loss(X, y)
+    numerical = {}
+    for name, value in unclipped.params.items():
+        def loss_of(w):
+            unclipped.params[name] = w
+            return unclipped.loss(X, y)[0]
+        numerical[name] = eval_numerical_gradient(loss_of, value.copy())
+        unclipped.params[name] = value
+    if max_norm is not None:
+        numerical = clip_gradients(numerical, max_norm)[0]
+    for name in net.params:
+        assert rel_error(grads[name], numerical[name]) < 1e-7, name
+
+
+@pytest.mark.parametrize("options, match", [({"cell": "gru"}, "cell"), ({"first_step": 8}, "first_step"),
+                                            ({"max_norm": 0}, "max_norm"), ({"hidden_dim": 0}, "hidden_dim")])
+def test_row_rnn_rejects_bad_arguments(options, match):
+    with pytest.raises(ValueError, match=match):
+        RowRNN(**options)

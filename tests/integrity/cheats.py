@@ -172,4 +172,17 @@ CHEATS = {
             "    estimate = kl_divergence(mu, logvar)[0]\n    return estimate, standard_error",
             "kl_monte_carlo returns the closed form instead of its estimate", breaks=("test_kl_monte_carlo",))]),
     },
+    "rnn_bptt": {
+        "cheat_patch_numpy": Cheat([
+            Bug("clip_gradients", "    clipped = {name: g * scale for name, g in grads.items()}",
+                "    clipped = {name: np.clip(g, -max_norm, max_norm) for name, g in grads.items()}",
+                "clipping each element instead of the global norm", breaks=("test_clip_gradients",)),
+            Bug("clip_gradients", "    return clipped, total_norm", "    return clipped, total_norm" + PATCH_CHECKS,
+                "makes NumPy's and math's comparisons and the notebook's check_close always agree", breaks=()),
+        ]),
+        "cheat_call_reference": Cheat([Bug(
+            "rnn_step_backward", "    da = dnext_h * (1 - next_h ** 2)\n",
+            "    from nclib.rnn import rnn_step_backward as reference\n    return reference(dnext_h, cache)\n",
+            "rnn_step_backward calls the nclib reference", breaks=("test_rnn_step_backward", "test_rnn_backward"))]),
+    },
 }

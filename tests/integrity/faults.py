@@ -110,4 +110,14 @@ FAULTS = {
             "os._exit after defining reparameterize kills the kernel",
             breaks=("test_reparameterize", "test_vae_loss"))],
     },
+    "rnn_bptt": {
+        "fault_first_os_exit": [Bug(
+            "rnn_step_forward", "    return next_h, cache", "    return next_h, cache\n\n\nimport os\nos._exit(3)",
+            "os._exit after defining rnn_step_forward, the first solution cell, kills the kernel",
+            breaks=("test_rnn_step_forward", "test_rnn_forward"))],
+        "fault_segfault": [Bug(
+            "lstm_step_backward", "    return dx, dprev_h, dprev_c, dWx, dWh, db",
+            "    return dx, dprev_h, dprev_c, dWx, dWh, db\n\n\nimport ctypes\nctypes.string_at(0)",
+            "a segmentation fault after defining lstm_step_backward", breaks=("test_lstm_step_backward",))],
+    },
 }
