@@ -1,16 +1,20 @@
-"""Seconds per autograded submission, for every assignment: one nbgrader process per submission against
-nbgrader's autograde run inside a Dask worker's process.
+"""Seconds per autograded submission, for every assignment: one nbgrader process per submission, nbgrader's
+autograde run inside a Dask worker's process, and the same with figures drawn into the graded notebooks.
 
 Run from the repository root:  .venv/bin/python bench/autograde_time.py [--assignments A ...]
 
 For each assignment, generates the submissions of bench/class_grading.py (complete, blank, each planted
-bug alone, all bugs together, the faults that do not wait for a time limit) in two temporary copies of the
-course, then grades each submission in both, one after another:
-  1. process: `nbgrader autograde --student` in a new process, the course's serial path (coursetools.course);
-  2. worker: coursetools.parallel.grade_submission, the function a Dask worker runs, in this process (after
-     its template course is made, counted apart), then merged into the course as the Dask client does.
-Prints each submission's seconds, the median and the largest per assignment side by side, and checks that
-the two give every cell the same score. It asserts nothing about time: it prints measured figures.
+bug alone, all bugs together, the faults that do not wait for a time limit) in three temporary copies of the
+course, then grades each submission in all three, one after another:
+  1. process, figures: `nbgrader autograde --student` in a new process, the course's serial path
+     (coursetools.course), with c.FaultTolerantExecute.draw_figures = True: the cost before figures were
+     left undrawn and before workers ran nbgrader in their own process;
+  2. worker, figures: coursetools.parallel.grade_submission, the function a Dask worker runs, in this process
+     (after its template course is made, counted apart), then merged into the course as the Dask client
+     does; figures drawn;
+  3. worker: the same as the course is configured, figures not drawn.
+Prints the median and the largest seconds per assignment side by side, and checks that the three give every
+cell the same score. It asserts nothing about time: it prints measured figures.
 """
 import argparse
 import statistics
@@ -27,28 +31,56 @@ from coursetools import course, notebooks, parallel, resume
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def grade_both(base, assignment):
-    """({path: {student: seconds}}, template seconds, scores identical) for the assignment's submissions."""
-    versions = {kind: bugs for kind, bugs in kinds(assignment)}
-    process_root = make_course(base, f"{assignment}-process", assignment, versions)
-    worker_root = make_course(base, f"{assignment}-worker", assignment, versions)
-    config = course.course_config(worker_root)
-    digest = resume.grader_digest(worker_root, assignment)
-    grader = parallel.grader_files(worker_root, assignment, digest)
-    template = timed(lambda: parallel._template(grader))
-    seconds = {"process": {}, "worker": {}}
-    for student in versions:
-        seconds["process"][student] = timed(lambda: course.autograde_each(
-            process_root, assignment, [student], log=lambda _: None))
-        submitted = parallel.read_tree(worker_root / "submitted" / student / assignment)
+DRAW_FIGURES = "\nc.FaultTolerantExecute.draw_figures = True\n"
+PATHS = ("process, figures", "worker, figures", "worker")
+
+
+def course_copy(base, name, assignment, versions, draw_figures):
+    root = make_course(base, name, assignment, versions)
+    if draw_figures:
+        with open(root / "nbgrader_config.py", "a") as config:
+            config.write(DRAW_FIGURES)
+    return root
+
+
+class Worker:
+    """A Dask worker's grading of one course copy, run in this process."""
+
+    def __init__(self, root, assignment):
+        self.root, self.assignment = root, assignment
+        self.config = course.course_config(root)
+        self.digest = resume.grader_digest(root, assignment)
+        self.grader = parallel.grader_files(root, assignment, self.digest)
+        self.template_seconds = timed(lambda: parallel._template(self.grader))
+
+    def grade(self, student):
+        """Seconds to grade the student's submission; the result is merged into the course, not timed."""
+        submitted = parallel.read_tree(self.root / "submitted" / student / self.assignment)
         start = time.perf_counter()
-        graded = parallel.grade_submission(grader, student, submitted)
-        seconds["worker"][student] = time.perf_counter() - start
-        parallel.merge(worker_root, assignment, graded, config, digest)
-        print(f"  {assignment} / {student}: process {seconds['process'][student]:.2f} s, "
-              f"worker {seconds['worker'][student]:.2f} s", flush=True)
-    same = cell_scores(process_root, assignment) == cell_scores(worker_root, assignment)
-    return seconds, template, same
+        graded = parallel.grade_submission(self.grader, student, submitted)
+        seconds = time.perf_counter() - start
+        parallel.merge(self.root, self.assignment, graded, self.config, self.digest)
+        return seconds
+
+
+def grade_all(base, assignment):
+    """({path: {student: seconds}}, worker template seconds, scores identical) for the assignment."""
+    versions = {kind: bugs for kind, bugs in kinds(assignment)}
+    roots = {path: course_copy(base, f"{assignment}-{number}", assignment, versions, "figures" in path)
+             for number, path in enumerate(PATHS)}
+    workers = {path: Worker(roots[path], assignment) for path in PATHS if path.startswith("worker")}
+    graders = {PATHS[0]: lambda student: timed(lambda: course.autograde_each(
+        roots[PATHS[0]], assignment, [student], log=lambda _: None))}
+    graders.update((path, worker.grade) for path, worker in workers.items())
+    seconds = {path: {} for path in PATHS}
+    for student in versions:
+        for path in PATHS:
+            seconds[path][student] = graders[path](student)
+        print(f"  {assignment} / {student}: " + ", ".join(f"{path} {seconds[path][student]:.2f} s" for path in PATHS),
+              flush=True)
+    scores = [cell_scores(roots[path], assignment) for path in PATHS]
+    template = statistics.mean(worker.template_seconds for worker in workers.values())
+    return seconds, template, all(other == scores[0] for other in scores[1:])
 
 
 def main():
@@ -60,16 +92,16 @@ def main():
     rows = []
     with tempfile.TemporaryDirectory() as base:
         for assignment in args.assignments:
-            seconds, template, same = grade_both(base, assignment)
-            rows.append((assignment, len(seconds["process"]), seconds, template, same))
-    print(f"\n{'assignment':<20}{'submissions':>12}{'process median':>16}{'max':>7}"
-          f"{'worker median':>15}{'max':>7}{'ratio':>7}  scores identical")
-    for assignment, n, seconds, template, same in rows:
-        process, worker = seconds["process"].values(), seconds["worker"].values()
-        print(f"{assignment:<20}{n:>12}{statistics.median(process):>16.2f}{max(process):>7.2f}"
-              f"{statistics.median(worker):>15.2f}{max(worker):>7.2f}"
-              f"{statistics.median(process) / statistics.median(worker):>6.2f}x  {'yes' if same else 'NO'}"
+            rows.append((assignment, *grade_all(base, assignment)))
+    print(f"\n{'assignment':<20}{'submissions':>12}" + "".join(f"{path + ' median':>24}{'max':>7}" for path in PATHS)
+          + f"{'ratio':>7}  scores identical")
+    for assignment, seconds, template, same in rows:
+        medians = [statistics.median(seconds[path].values()) for path in PATHS]
+        print(f"{assignment:<20}{len(seconds[PATHS[0]]):>12}"
+              + "".join(f"{median:>24.2f}{max(seconds[path].values()):>7.2f}" for median, path in zip(medians, PATHS))
+              + f"{medians[0] / medians[-1]:>6.2f}x  {'yes' if same else 'NO'}"
               f"   (worker's template course: {template:.1f} s, once)")
+    print("ratio: the first path's median over the last's")
     return 0 if all(same for *_, same in rows) else 1
 
 

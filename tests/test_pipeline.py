@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import ASSIGNMENTS, BROKEN, assert_scored_as
+from conftest import ASSIGNMENTS, BROKEN, assert_scored_as, grade_versions
 from coursetools import itemanalysis, lms, notebooks, report, results
 from coursetools.autograde import faults
 from coursetools.demo import submissions
@@ -66,6 +66,34 @@ def test_every_graded_notebook_has_a_fault_report_kept_out_of_feedback(graded_co
                 report = faults.path(root / "autograded" / student / assignment, name.removesuffix(".ipynb"))
                 assert faults.problems(report) == [], (student, name)
     assert not list((root / "feedback").rglob(faults.IGNORE))
+
+
+def figure_outputs(path):
+    """The outputs of the notebook at path that hold a figure: its image, or else its text."""
+    return [output for cell in notebooks.read(path).cells if cell.cell_type == "code" for output in cell.outputs
+            if output.get("output_type") == "display_data" and (
+                any(kind.startswith("image/") for kind in output.data)
+                or output.data.get("text/plain", "").startswith("<Figure size"))]
+
+
+def test_figures_are_text_when_graded_unless_drawing_is_configured(graded_course, tmp_path_factory):
+    """Graded notebooks and feedback hold each figure as its text by default; with
+    FaultTolerantExecute.draw_figures the same cells hold the images, and the scores do not change."""
+    root, _ = graded_course
+    for assignment in ASSIGNMENTS:
+        for name in notebooks.notebook_names(root, assignment):
+            shown = figure_outputs(root / "autograded" / "demo_complete" / assignment / name)
+            assert shown and all(set(output.data) == {"text/plain"} for output in shown), (assignment, name)
+        for page in (root / "feedback" / "demo_complete" / assignment).glob("*.html"):
+            assert "Figure size" in page.read_text() and "data:image/png" not in page.read_text(), page
+    drawn_root, outcomes = grade_versions(tmp_path_factory, "figures", {"two_layer_net": {"demo_complete": []}},
+                                          "--FaultTolerantExecute.draw_figures=True")
+    assert outcomes["two_layer_net"]["demo_complete"].graded
+    assert_scored_as(drawn_root, "two_layer_net", "demo_complete", [])
+    name, = notebooks.notebook_names(root, "two_layer_net")
+    text = figure_outputs(root / "autograded" / "demo_complete" / "two_layer_net" / name)
+    drawn = figure_outputs(drawn_root / "autograded" / "demo_complete" / "two_layer_net" / name)
+    assert len(drawn) == len(text) and all("image/png" in output.data for output in drawn)
 
 
 def read_csv(path):

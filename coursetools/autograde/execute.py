@@ -21,7 +21,7 @@ import time
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
-from traitlets import Dict, Integer
+from traitlets import Bool, Dict, Integer
 
 from coursetools import notebooks
 from coursetools.autograde import faults, policy, sandbox
@@ -57,10 +57,17 @@ class FaultTolerantExecute(Execute):
     forbidden_in_solutions = Dict(
         help="assignment -> modules and names its solution cells may not use (see coursetools.autograde.policy)"
     ).tag(config=True)
+    draw_figures = Bool(False, help=(
+        "put figures into graded notebooks and feedback as images; off, a figure's output is its text "
+        "(<Figure size ... with N Axes>) and is never drawn: drawing costs 1-2 s per notebook and no grade "
+        "depends on it")).tag(config=True)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
         super().__init__(*args, **kwargs)
+        if not self.draw_figures:
+            # The inline backend renders a figure only for the formats it is given (png by default).
+            self.extra_arguments = [*self.extra_arguments, "--InlineBackend.figure_formats=set()"]
         # A timeout must raise rather than interrupt: a cell can ignore SIGINT, never a restart.
         self.interrupt_on_timeout = False
 
