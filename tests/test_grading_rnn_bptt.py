@@ -377,6 +377,112 @@ def lstm_step_backward_tanh_prime_of_the_cell(dnext_h, dnext_c, cache):
     return student_lstm_step_backward(dnext_h, dnext_c, cache, bug="tanh_prime_of_the_cell")
 
 
+# --- lstm_forward ---------------------------------------------------------------------------------
+
+def lstm_forward_stacked(x, h0, Wx, Wh, b):
+    """The time axis first (the given cell's former way), states stacked at the end."""
+    states, caches, hs = (h0, np.zeros_like(h0)), [], []
+    for x_t in np.moveaxis(x, 1, 0):
+        next_h, next_c, step_cache = rnn.lstm_step_forward(x_t, *states, Wx, Wh, b)
+        states = (next_h, next_c)
+        hs.append(next_h)
+        caches.append(step_cache)
+    return np.stack(hs, axis=1), caches
+
+
+def student_lstm_forward(x, h0, Wx, Wh, b, bug=None):
+    N, T, _ = x.shape
+    h, cache = np.zeros((N, T, h0.shape[1])), []
+    prev_h, prev_c = h0, np.zeros_like(h0)
+    for t in range(T):
+        if bug == "cell_state_reset":
+            prev_c = np.zeros_like(h0)
+        if bug == "no_recurrence":
+            prev_h = h0
+        prev_h, next_c, step_cache = rnn.lstm_step_forward(x[:, t], prev_h, prev_c, Wx, Wh, b)
+        h[:, t] = next_c if bug == "cell_states_returned" else prev_h
+        prev_c = next_c
+        cache.append(step_cache)
+    return h, cache
+
+
+def lstm_forward_from_zeros(x, h0, Wx, Wh, b):
+    """h0 ignored: every sequence starts from a zero hidden state."""
+    return student_lstm_forward(x, np.zeros_like(h0), Wx, Wh, b)
+
+
+def lstm_forward_cell_state_reset(x, h0, Wx, Wh, b):
+    """c is not carried: every step starts from a zero cell state, as the first does."""
+    return student_lstm_forward(x, h0, Wx, Wh, b, bug="cell_state_reset")
+
+
+def lstm_forward_no_recurrence(x, h0, Wx, Wh, b):
+    """Every step from h0 instead of the previous step's hidden state (the cell state carried)."""
+    return student_lstm_forward(x, h0, Wx, Wh, b, bug="no_recurrence")
+
+
+def lstm_forward_cell_states_returned(x, h0, Wx, Wh, b):
+    """h holds the cell states c_t instead of the hidden states."""
+    return student_lstm_forward(x, h0, Wx, Wh, b, bug="cell_states_returned")
+
+
+# --- lstm_backward --------------------------------------------------------------------------------
+
+def lstm_backward_stacked(dh, cache):
+    """The given cell's former way: dx collected in a list, every step's weight gradients summed at the end."""
+    carried = [np.zeros_like(dh[:, 0]), np.zeros_like(dh[:, 0])]
+    dxs, weight_grads = [], []
+    for t in range(len(cache) - 1, -1, -1):
+        dx_t, carried[0], carried[1], *step_weight_grads = rnn.lstm_step_backward(dh[:, t] + carried[0], carried[1],
+                                                                                  cache[t])
+        dxs.insert(0, dx_t)
+        weight_grads.append(step_weight_grads)
+    dWx, dWh, db = (np.sum(grads, axis=0) for grads in zip(*weight_grads))
+    return np.stack(dxs, axis=1), carried[0], dWx, dWh, db
+
+
+def student_lstm_backward(dh, cache, bug=None):
+    N, T, H = dh.shape
+    x0, _, _, Wx, Wh, b = cache[0][:6]
+    dx = np.zeros((N, T, x0.shape[1]))
+    dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)
+    dh_next, dc_next = np.zeros((N, H)), np.zeros((N, H))
+    for t in reversed(range(T)):
+        if bug == "dprev_c_not_carried":
+            dc_next = np.zeros((N, H))
+        upstream = dh[:, t] if bug == "dprev_h_not_carried" else dh[:, t] + dh_next
+        dx[:, t], dh_next, dc_next, dWx_t, dWh_t, db_t = rnn.lstm_step_backward(upstream, dc_next, cache[t])
+        if bug == "weight_gradients_of_the_last_step_only":
+            if t == T - 1:
+                dWx, dWh, db = dWx_t, dWh_t, db_t
+        else:
+            dWx, dWh, db = dWx + dWx_t, dWh + dWh_t, db + db_t
+    return dx, dc_next if bug == "dc0_returned_as_dh0" else dh_next, dWx, dWh, db
+
+
+def lstm_backward_ok(dh, cache):
+    return student_lstm_backward(dh, cache)
+
+
+def lstm_backward_dprev_c_not_carried(dh, cache):
+    """Every step gets dnext_c = 0: only what flows through h goes back through time."""
+    return student_lstm_backward(dh, cache, bug="dprev_c_not_carried")
+
+
+def lstm_backward_dprev_h_not_carried(dh, cache):
+    """Each step gets dh[:, t] alone as dnext_h (the cell's gradient still carried)."""
+    return student_lstm_backward(dh, cache, bug="dprev_h_not_carried")
+
+
+def lstm_backward_weight_gradients_of_the_last_step_only(dh, cache):
+    return student_lstm_backward(dh, cache, bug="weight_gradients_of_the_last_step_only")
+
+
+def lstm_backward_dc0_returned_as_dh0(dh, cache):
+    """The first step's dprev_c (the gradient of c0, to be dropped) returned in dh0's place."""
+    return student_lstm_backward(dh, cache, bug="dc0_returned_as_dh0")
+
+
 # ===================================================================================================
 
 CORRECT = {
@@ -388,6 +494,8 @@ CORRECT = {
     "clip_gradients": [clip_gradients_ok, clip_gradients_concatenated],
     "lstm_step_forward": [lstm_step_forward_gate_by_gate],
     "lstm_step_backward": [lstm_step_backward_through_the_activations],
+    "lstm_forward": [lstm_forward_stacked],
+    "lstm_backward": [lstm_backward_ok, lstm_backward_stacked],
 }
 
 BUGS = {
@@ -408,6 +516,10 @@ BUGS = {
     "lstm_step_backward": [lstm_step_backward_gate_order_ifgo, lstm_step_backward_forget_gate_dropped,
                            lstm_step_backward_dnext_h_path_to_the_cell_dropped,
                            lstm_step_backward_tanh_prime_of_the_cell],
+    "lstm_forward": [lstm_forward_from_zeros, lstm_forward_cell_state_reset, lstm_forward_no_recurrence,
+                     lstm_forward_cell_states_returned],
+    "lstm_backward": [lstm_backward_dprev_c_not_carried, lstm_backward_dprev_h_not_carried,
+                      lstm_backward_weight_gradients_of_the_last_step_only, lstm_backward_dc0_returned_as_dh0],
 }
 
 

@@ -1,5 +1,6 @@
 """Specs of the rnn_bptt assignment: a vanilla RNN's step and sequence forward and backward (backpropagation
-through time), the temporal softmax loss under a mask, clipping by the global norm, and an LSTM step.
+through time), the temporal softmax loss under a mask, clipping by the global norm, and an LSTM's step and
+sequence forward and backward.
 
 Every backward is given the cache the reference's forward made, so that a bug in the student's forward costs
 the forward's points only; the notebook prescribes the caches' layout (the reference's docstrings)."""
@@ -53,7 +54,9 @@ def _rnn_step_backward(name, student_fn, reference):
 
 def _sequence_cases(seed, gates=1):
     """(x, h0, Wx, Wh, b) of SEQUENCE_SHAPES; with gates=1, also eight steps of recurrent weights of
-    spectral radius about 1.5, where what flows back through time grows."""
+    spectral radius about 1.5, where what flows back through time grows; with gates=4 (an LSTM), also ten
+    steps with the forget gate's bias at 3 (f about 0.95), where the cell state carries most of what flows
+    forward and back."""
     rng = np.random.default_rng(seed)
     cases = []
     for N, T, D, H in SEQUENCE_SHAPES:
@@ -64,7 +67,16 @@ def _sequence_cases(seed, gates=1):
         Wx, _, b = _weights(rng, 3, 4, scale=0.3)
         Wh = 1.5 * np.linalg.qr(rng.standard_normal((4, 4)))[0]
         cases.append(((x, h0, Wx, Wh, b), f"x {x.shape}, h0 {h0.shape}, large recurrent weights"))
+    if gates == 4:
+        x, h0 = rng.standard_normal((2, 10, 3)), rng.uniform(-1.0, 1.0, (2, 4))
+        Wx, Wh, b = _weights(rng, 3, 4, gates=4)
+        b[4:8] = 3.0
+        cases.append(((x, h0, Wx, Wh, b), f"x {x.shape}, h0 {h0.shape}, forget gate bias 3"))
     return cases
+
+
+def _lstm_sequence_cases(seed):
+    return _sequence_cases(seed, gates=4)
 
 
 def _rnn_backward(name, student_fn, reference):
@@ -154,6 +166,22 @@ def _lstm_step_backward(name, student_fn, reference):
     compare_cases(name, student_fn, reference, cases, ["dx", "dprev_h", "dprev_c", "dWx", "dWh", "db"])
 
 
+def _lstm_backward(name, student_fn, reference):
+    """dh random at every step, and in one more case zero but at the last step (a loss on h_T only), where
+    every other step's gradient is what flows back through time, through h and c."""
+    rng = np.random.default_rng(52)
+    cases = []
+    for args, description in _lstm_sequence_cases(51):
+        h, cache = rnn.lstm_forward(*args)
+        cases.append(((rng.standard_normal(h.shape), cache), description))
+    args, description = _lstm_sequence_cases(53)[0]
+    h, cache = rnn.lstm_forward(*args)
+    dh = np.zeros(h.shape)
+    dh[:, -1] = rng.standard_normal((h.shape[0], h.shape[2]))
+    cases.append(((dh, cache), description + ", an upstream gradient at the last step only"))
+    compare_cases(name, student_fn, reference, cases, ["dx", "dh0", "dWx", "dWh", "db"])
+
+
 SPECS = {
     "rnn_step_forward": forward_spec(rnn.rnn_step_forward, _rnn_step_cases, 40, outputs=("next_h",)),
     "rnn_step_backward": Spec(rnn.rnn_step_backward, _rnn_step_backward),
@@ -163,4 +191,6 @@ SPECS = {
     "clip_gradients": Spec(rnn.clip_gradients, _clip_gradients),
     "lstm_step_forward": forward_spec(rnn.lstm_step_forward, _lstm_step_cases, 48, outputs=("next_h", "next_c")),
     "lstm_step_backward": Spec(rnn.lstm_step_backward, _lstm_step_backward),
+    "lstm_forward": forward_spec(rnn.lstm_forward, _lstm_sequence_cases, 51, outputs=("h",)),
+    "lstm_backward": Spec(rnn.lstm_backward, _lstm_backward),
 }
