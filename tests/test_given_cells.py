@@ -1,9 +1,11 @@
 """Code that notebooks hand out in locked cells (an earlier assignment's solutions, a model to train) agrees
 with the nclib reference it stands for."""
+import ast
+
 import numpy as np
 import pytest
 
-from conftest import ROOT
+from conftest import ASSIGNMENTS, ROOT
 from coursetools import notebooks
 from nclib import batchnorm, layers, losses, models, optim, rnn, vae
 
@@ -29,8 +31,29 @@ GIVEN_ADAM_CELLS = [("conv_backward", "given_fast"), ("batchnorm_backward", "giv
                     ("vae_kl", "given_layers"), ("rnn_bptt", "given_sequence_layers")]
 # What the rnn_bptt notebook's students write, for its given cells that call it
 RNN_STUDENT_FUNCTIONS = {name: getattr(rnn, name) for name in (
-    "rnn_forward", "rnn_backward", "lstm_step_forward", "lstm_step_backward", "temporal_softmax_loss",
-    "clip_gradients")}
+    "rnn_forward", "rnn_backward", "lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward",
+    "temporal_softmax_loss", "clip_gradients")}
+
+
+def defined_names(source):
+    """The functions and classes a cell defines at its top level."""
+    return {node.name for node in ast.parse(source).body
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_given_cells_define_nothing_students_write(assignment):
+    """A locked given cell that defined a graded function would hand out its answer (and, run after the
+    student's cell, replace it)."""
+    nb = notebooks.read(ROOT / "source" / assignment / f"{assignment}.ipynb")
+    written = {name for cell in notebooks.solution_cells(nb).values() if cell.cell_type == "code"
+               for name in defined_names(cell.source)}
+    assert written, f"{assignment}: no function in its solution cells"
+    for grade_id, cell in notebooks.cells_by_id(nb).items():
+        meta = notebooks.meta(cell)
+        if cell.cell_type == "code" and meta.get("locked") and not meta.get("solution") and not meta.get("grade"):
+            clash = defined_names(cell.source) & written
+            assert not clash, f"{assignment}: the given cell {grade_id} defines {sorted(clash)}, which students write"
 
 
 @pytest.mark.parametrize("assignment,grade_id", GIVEN_LAYER_CELLS)
@@ -149,20 +172,11 @@ def assert_all_close(actual, expected):
 
 
 def test_given_sequence_layers_are_the_reference():
-    """rnn_bptt's LSTM over a sequence, run with the reference steps, and its temporal affine layer are nclib.rnn's."""
-    given = given_namespace("rnn_bptt", "given_sequence_layers", **RNN_STUDENT_FUNCTIONS)
+    """rnn_bptt's temporal affine layer is nclib.rnn's (its Adam: test_given_adam_is_the_reference)."""
+    given = given_namespace("rnn_bptt", "given_sequence_layers")
     rng = np.random.default_rng(6)
-    N, T, D, H = 3, 5, 4, 2
-    x, h0 = rng.standard_normal((N, T, D)), rng.standard_normal((N, H))
-    Wx, Wh, b = rng.standard_normal((D, 4 * H)), rng.standard_normal((H, 4 * H)), rng.standard_normal(4 * H)
-    h, cache = given["lstm_forward"](x, h0, Wx, Wh, b)
-    expected_h, expected_cache = rnn.lstm_forward(x, h0, Wx, Wh, b)
-    np.testing.assert_allclose(h, expected_h, rtol=1e-12)
-    for step_cache, expected in zip(cache, expected_cache, strict=True):
-        assert_all_close(step_cache, expected)
-    dh = rng.standard_normal(h.shape)
-    assert_all_close(given["lstm_backward"](dh, cache), rnn.lstm_backward(dh, expected_cache))
-    w, bias = rng.standard_normal((D, 6)), rng.standard_normal(6)
+    N, T, D = 3, 5, 4
+    x, w, bias = rng.standard_normal((N, T, D)), rng.standard_normal((D, 6)), rng.standard_normal(6)
     out, affine_cache = given["temporal_affine_forward"](x, w, bias)
     expected_out, expected_affine_cache = rnn.temporal_affine_forward(x, w, bias)
     np.testing.assert_allclose(out, expected_out, rtol=1e-12)
@@ -195,7 +209,7 @@ def test_given_row_rnn_is_the_reference(cell, first_step, max_norm):
 def test_given_examples_hold_the_reference_caches():
     """The backward tests of rnn_bptt start from these written-out caches instead of the student's forward
     functions: they must be what the reference forwards return for the examples' inputs."""
-    given = given_namespace("rnn_bptt", "given_examples", "given_example_lstm")
+    given = given_namespace("rnn_bptt", "given_examples", "given_example_lstm", "given_example_lstm_sequence")
     x, h_prev, Wx, Wh, b, dnext_h, cache = given["example_step"]()
     assert_all_close(cache, rnn.rnn_step_forward(x, h_prev, Wx, Wh, b)[1])
     assert dnext_h.shape == cache[5].shape
@@ -207,3 +221,8 @@ def test_given_examples_hold_the_reference_caches():
     x, prev_h, prev_c, Wx, Wh, b, dnext_h, dnext_c, cache = given["example_lstm_step"]()
     assert_all_close(cache, rnn.lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b)[2])
     assert dnext_h.shape == dnext_c.shape == prev_h.shape
+    x, h0, Wx, Wh, b, dh, cache = given["example_lstm_sequence"]()
+    _, expected_cache = rnn.lstm_forward(x, h0, Wx, Wh, b)
+    for step_cache, expected in zip(cache, expected_cache, strict=True):
+        assert_all_close(step_cache, expected)
+    assert dh.shape == (x.shape[0], x.shape[1], h0.shape[1])
