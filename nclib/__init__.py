@@ -5,4 +5,5 @@ and ship in the student bundle (`python -m coursetools bundle`). Reference modul
 and the grader behind the hidden tests; they never leave this repository.
 """
 GIVEN_MODULES = ("gradcheck", "data", "init", "runtime", "vis", "solver", "fast_layers", "input_checks")
-REFERENCE_MODULES = ("layers", "losses", "conv", "batchnorm", "vae", "rnn", "models", "optim", "grading")
+REFERENCE_MODULES = ("layers", "losses", "conv", "batchnorm", "vae", "rnn", "autoencoders", "models", "optim",
+                     "grading")

@@ -26,7 +26,9 @@ def softmax_loss(scores, y):
 
 
 def mse_loss(pred, target):
-    """Mean squared error 1/(2N) sum (pred - target)^2.
+    """Mean squared error 1/(2N) sum (pred - target)^2: summed over each example's entries and averaged over
+    the batch, as bce_loss is. With sigmoid outputs pred = sigmoid(z), the gradient with respect to z is
+    therefore (pred - target) sigma'(z) / N, bce_loss's (pred - target) / N times sigma'(z).
 
     Args:
         pred: (N, ...) predictions.
@@ -63,7 +65,7 @@ def bce_loss(logits, target):
     if z.shape != t.shape or z.ndim == 0 or z.shape[0] == 0:
         raise ValueError(f"logits (N, ...) with N >= 1 and target must have the same shape, "
                          f"got {z.shape} and {t.shape}")
-    if np.any((t < 0) | (t > 1)):
+    if not np.all((t >= 0) & (t <= 1)):  # NaN fails too
         raise ValueError("target values must lie in [0, 1]")
     N = z.shape[0]
     loss = np.sum(np.maximum(z, 0) - z * t + np.log1p(np.exp(-np.abs(z)))) / N

@@ -233,6 +233,7 @@ def test_bce_loss_symmetry():
     ((0, 2), np.zeros((0, 2))),
     ((2, 2), np.array([[0.0, 1.0], [1.5, 0.0]])),
     ((2, 2), np.array([[0.0, -0.1], [1.0, 0.0]])),
+    ((2, 2), np.array([[0.0, np.nan], [1.0, 0.0]])),
 ])
 def test_bce_loss_rejects_bad_input(z_shape, t):
     with pytest.raises(ValueError):
