@@ -10,9 +10,9 @@ engine.py holds the comparison; every other module is named after an assignment 
 holds the SPECS of the functions its notebook grades. A new assignment adds its module here, with a
 `SPECS = {name: Spec(reference, run)}` dict, and names it in ASSIGNMENT_MODULES below.
 """
-from nclib.grading import batchnorm_backward, conv_backward, fc_net, rnn_bptt, two_layer_net, vae_kl
+from nclib.grading import autoencoders, batchnorm_backward, conv_backward, fc_net, rnn_bptt, two_layer_net, vae_kl
 
-ASSIGNMENT_MODULES = (two_layer_net, fc_net, conv_backward, batchnorm_backward, vae_kl, rnn_bptt)
+ASSIGNMENT_MODULES = (two_layer_net, fc_net, conv_backward, batchnorm_backward, vae_kl, rnn_bptt, autoencoders)
 
 
 def _merged_specs(modules):
