@@ -1,6 +1,7 @@
 """Matrix calculus for auto-encoders (reference solutions): the linear auto-encoder with tied weights, whose
 minima span the same subspace as PCA's leading components, and the log-likelihood of the GP-LVM with a
-linear kernel, both differentiated with respect to a whole matrix.
+linear kernel, both differentiated with respect to a whole matrix; and the backward pass of a one-hidden-layer
+tanh network with a softmax output, the derivation that seed 004 gets wrong.
 
 Examples are rows: X (N, n) holds one example x_n per row. The sigmoid-output losses of the assignment
 (mse_loss and bce_loss) are in nclib.losses. All arrays are float64.
@@ -87,6 +88,43 @@ def gplvm_loglik(X, Y, alpha, beta):
     # K^-1 Y Y^T K^-1 X = (K^-1 Y)((K^-1 Y)^T X), without an (N, N) product
     dX = alpha * (Kinv_Y @ (Kinv_Y.T @ X) - D * Kinv_X)
     return float(loglik), dX
+
+
+def tanh_mlp_backward(X, y, W1, b1, W2, b2):
+    """Gradients of the mean softmax cross-entropy of a one-hidden-layer tanh network:
+
+        z1 = X W1 + b1, a1 = tanh(z1), z2 = a1 W2 + b2, loss = -1/N sum_n log softmax(z2_n)[y_n],
+        dz2 = (softmax(z2) - Y) / N (Y one-hot), dW2 = a1^T dz2, db2 = sum_n dz2_n,
+        dz1 = (dz2 W2^T) * (1 - a1^2), dW1 = X^T dz1, db1 = sum_n dz1_n.
+
+    Args:
+        X: (N, D) inputs; y: (N,) int labels in 0..C-1.
+        W1: (D, H); b1: (H,); W2: (H, C); b2: (C,).
+    Returns:
+        dW1 (D, H), db1 (H,), dW2 (H, C), db2 (C,).
+    """
+    X, W1, b1, W2, b2 = (np.asarray(a, dtype=np.float64) for a in (X, W1, b1, W2, b2))
+    if X.ndim != 2 or X.shape[0] == 0:
+        raise ValueError(f"X must have shape (N, D) with N >= 1, got {X.shape}")
+    N, D = X.shape
+    if W1.ndim != 2 or W1.shape[0] != D or b1.shape != (W1.shape[1],):
+        raise ValueError(f"W1 must be (D={D}, H) and b1 (H,), got {W1.shape} and {b1.shape}")
+    H = W1.shape[1]
+    if W2.ndim != 2 or W2.shape[0] != H or b2.shape != (W2.shape[1],):
+        raise ValueError(f"W2 must be (H={H}, C) and b2 (C,), got {W2.shape} and {b2.shape}")
+    C = W2.shape[1]
+    y = np.asarray(y)
+    if y.shape != (N,) or not np.issubdtype(y.dtype, np.integer) or y.min() < 0 or y.max() >= C:
+        raise ValueError(f"y must be an int array of shape (N={N},) with labels in 0..{C - 1}")
+    a1 = np.tanh(X @ W1 + b1)
+    z2 = a1 @ W2 + b2
+    probs = np.exp(z2 - z2.max(axis=1, keepdims=True))
+    probs /= probs.sum(axis=1, keepdims=True)
+    dz2 = probs
+    dz2[np.arange(N), y] -= 1.0
+    dz2 /= N
+    dz1 = (dz2 @ W2.T) * (1.0 - a1 * a1)
+    return X.T @ dz1, dz1.sum(axis=0), a1.T @ dz2, dz2.sum(axis=0)
 
 
 def _positive(value, name):

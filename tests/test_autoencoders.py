@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 import pytest
 
-from nclib.autoencoders import gplvm_loglik, linear_ae_loss
+from nclib.autoencoders import gplvm_loglik, linear_ae_loss, tanh_mlp_backward
 from nclib.gradcheck import eval_numerical_gradient, rel_error
 from nclib.layers import sigmoid_backward, sigmoid_forward
 from nclib.losses import bce_loss, mse_loss
@@ -391,3 +391,48 @@ def test_seed_002_mse_code_is_not_its_formula():
     loss, dy_pred = mse_loss(y_pred, y)
     assert np.square(np.subtract(y_pred, y)).mean() == pytest.approx(2 / 3 * loss, rel=1e-14)
     np.testing.assert_allclose(dy_pred, (y_pred - y) / 4, rtol=1e-15)
+
+
+# ---------------------------------------------------------------------------------------------------
+# tanh_mlp_backward, and seed 004's derivation of it
+
+def tanh_mlp_loss(X, y, W1, b1, W2, b2):
+    from nclib.losses import softmax_loss
+    return softmax_loss(np.tanh(X @ W1 + b1) @ W2 + b2, y)[0]
+
+
+@pytest.mark.parametrize("N, D, H, C", [(4, 2, 5, 2), (1, 3, 1, 3), (6, 4, 6, 2)])
+def test_tanh_mlp_backward_matches_numerical_gradients(N, D, H, C):
+    rng = np.random.default_rng(N * 1000 + D * 100 + H * 10 + C)
+    X, y = rng.standard_normal((N, D)), rng.integers(C, size=N)
+    params = [rng.standard_normal((D, H)), rng.standard_normal(H), rng.standard_normal((H, C)), rng.standard_normal(C)]
+    grads = tanh_mlp_backward(X, y, *params)
+    for i, grad in enumerate(grads):
+        def f(p, i=i):
+            ps = list(params)
+            ps[i] = p
+            return tanh_mlp_loss(X, y, *ps)
+        assert grad.shape == params[i].shape
+        assert rel_error(grad, eval_numerical_gradient(f, params[i].copy())) < GRAD_TOL
+
+
+def test_seed_004_gradients_have_the_wrong_sign():
+    """Seed 004 eqs. (15) and (19), read in the order their shapes allow and averaged over the batch, are the
+    negatives of the cross-entropy's gradients (they differentiate the log-likelihood)."""
+    rng = np.random.default_rng(0)
+    N, D, H, C = 4, 2, 5, 2
+    X, y = rng.standard_normal((N, D)), rng.integers(C, size=N)
+    W1, b1, W2, b2 = rng.standard_normal((D, H)), rng.standard_normal(H), rng.standard_normal((H, C)), rng.standard_normal(C)
+    a1 = np.tanh(X @ W1 + b1)
+    z2 = a1 @ W2 + b2
+    y_hat = np.exp(z2) / np.exp(z2).sum(axis=1, keepdims=True)
+    Y = np.eye(C)[y]
+    dW1, _, dW2, _ = tanh_mlp_backward(X, y, W1, b1, W2, b2)
+    np.testing.assert_allclose(a1.T @ (Y - y_hat) / N, -dW2, rtol=1e-12)
+    np.testing.assert_allclose(X.T @ ((1 - a1 ** 2) * ((Y - y_hat) @ W2.T)) / N, -dW1, rtol=1e-12)
+
+
+def test_tanh_mlp_backward_rejects_bad_labels():
+    with pytest.raises(ValueError, match="y"):
+        tanh_mlp_backward(np.zeros((2, 3)), np.array([0, 2]), np.zeros((3, 4)), np.zeros(4), np.zeros((4, 2)),
+                          np.zeros(2))

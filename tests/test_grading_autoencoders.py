@@ -306,11 +306,80 @@ def bce_loss_logits_clipped_in_place(logits, y):
     return bce_loss_logaddexp(logits, y)
 
 
+# --- tanh_mlp_backward ----------------------------------------------------------------------------
+
+def student_tanh_mlp_backward(X, y, W1, b1, W2, b2, bug=None):
+    N = X.shape[0]
+    z1 = X @ W1 + b1
+    a1 = np.tanh(z1)
+    z2 = a1 @ W2 + b2
+    e = np.exp(z2 - z2.max(axis=1, keepdims=True))
+    y_hat = e / e.sum(axis=1, keepdims=True)
+    Y = np.eye(W2.shape[1])[y]
+    dz2 = (y_hat - Y) / N
+    if bug == "seed_004_sign":
+        dz2 = -dz2
+    if bug == "summed_over_the_batch":
+        dz2 = dz2 * N
+    da1 = dz2 @ (z2.T if bug == "z2_for_W2" else W2.T)
+    if bug == "tanh_prime_dropped":
+        dz1 = da1
+    elif bug == "tanh_prime_of_z1":
+        dz1 = da1 * (1 - np.tanh(a1) ** 2)
+    elif bug == "sigmoid_prime":
+        dz1 = da1 * a1 * (1 - a1)
+    else:
+        dz1 = da1 * (1 - a1 ** 2)
+    return X.T @ dz1, dz1.sum(axis=0), a1.T @ dz2, dz2.sum(axis=0)
+
+
+def tanh_mlp_backward_loop(X, y, W1, b1, W2, b2):
+    """One example at a time, the softmax through logsumexp."""
+    grads = [np.zeros_like(W1), np.zeros_like(b1), np.zeros_like(W2), np.zeros_like(b2)]
+    for x, label in zip(X, y):
+        a1 = np.tanh(x @ W1 + b1)
+        z2 = a1 @ W2 + b2
+        p = np.exp(z2 - np.logaddexp.reduce(z2))
+        p[label] -= 1
+        dz1 = (W2 @ p) * (1 - a1 ** 2)
+        for g, d in zip(grads, (np.outer(x, dz1), dz1, np.outer(a1, p), p)):
+            g += d / X.shape[0]
+    return tuple(grads)
+
+
+def tanh_mlp_backward_seed_004_sign(X, y, W1, b1, W2, b2):
+    """Seed 004's eqs. (15)-(22): y - y_hat, the gradient of the log-likelihood, not of the loss."""
+    return student_tanh_mlp_backward(X, y, W1, b1, W2, b2, bug="seed_004_sign")
+
+
+def tanh_mlp_backward_tanh_prime_dropped(X, y, W1, b1, W2, b2):
+    return student_tanh_mlp_backward(X, y, W1, b1, W2, b2, bug="tanh_prime_dropped")
+
+
+def tanh_mlp_backward_z2_for_W2(X, y, W1, b1, W2, b2):
+    """Seed 004's eq. (10), dz2/da1 = z2: shapes work only when N == H (one hidden case), else an error."""
+    return student_tanh_mlp_backward(X, y, W1, b1, W2, b2, bug="z2_for_W2")
+
+
+def tanh_mlp_backward_tanh_prime_of_z1(X, y, W1, b1, W2, b2):
+    """1 - tanh^2 applied to a1 = tanh(z1) again."""
+    return student_tanh_mlp_backward(X, y, W1, b1, W2, b2, bug="tanh_prime_of_z1")
+
+
+def tanh_mlp_backward_sigmoid_prime(X, y, W1, b1, W2, b2):
+    return student_tanh_mlp_backward(X, y, W1, b1, W2, b2, bug="sigmoid_prime")
+
+
+def tanh_mlp_backward_summed_over_the_batch(X, y, W1, b1, W2, b2):
+    return student_tanh_mlp_backward(X, y, W1, b1, W2, b2, bug="summed_over_the_batch")
+
+
 CORRECT = {
     "linear_ae_loss": [linear_ae_loss_per_example, linear_ae_loss_n_by_n],
     "gplvm_loglik": [gplvm_loglik_explicit_inverse, gplvm_loglik_solve],
     "mse_loss": [mse_loss_per_example],
     "bce_loss": [bce_loss_logaddexp, bce_loss_log_sigmoid],
+    "tanh_mlp_backward": [tanh_mlp_backward_loop],
 }
 
 BUGS = {
@@ -329,6 +398,9 @@ BUGS = {
                  bce_loss_seed_002_derivative, bce_loss_gradient_with_respect_to_the_probabilities,
                  bce_loss_sigma_prime_multiplied_in, bce_loss_summed_over_the_batch, bce_loss_mean_over_every_entry,
                  bce_loss_logits_clipped_in_place],
+    "tanh_mlp_backward": [tanh_mlp_backward_seed_004_sign, tanh_mlp_backward_tanh_prime_dropped,
+                          tanh_mlp_backward_z2_for_W2, tanh_mlp_backward_tanh_prime_of_z1,
+                          tanh_mlp_backward_sigmoid_prime, tanh_mlp_backward_summed_over_the_batch],
 }
 
 
@@ -373,3 +445,14 @@ def test_seed_002_derivative_is_right_where_every_target_is_1():
     np.testing.assert_allclose(bce_loss_seed_002_derivative(logits, y)[1], bce_loss_logaddexp(logits, y)[1],
                                rtol=1e-12)
     assert "dlogits is wrong" in failure_message("bce_loss", bce_loss_seed_002_derivative)
+
+
+def test_z2_for_W2_is_caught_where_its_shapes_work():
+    """Eq. (10)'s z2 in place of W2 raises on most cases; on the N == H case it runs and is wrong."""
+    message = failure_message("tanh_mlp_backward", tanh_mlp_backward_z2_for_W2)
+    assert "hidden case 1 of 6" in message
+    rng = np.random.default_rng(1)
+    X, y = rng.standard_normal((5, 3)), rng.integers(2, size=5)
+    args = (X, y, rng.standard_normal((3, 5)), rng.standard_normal(5), rng.standard_normal((5, 2)), rng.standard_normal(2))
+    wrong, right = tanh_mlp_backward_z2_for_W2(*args), grading.SPECS["tanh_mlp_backward"].reference(*args)
+    assert not np.allclose(wrong[0], right[0])

@@ -1,6 +1,7 @@
 """Specs of the autoencoders assignment: the linear auto-encoder's loss and its gradient through both paths
 to W, the GP-LVM log-likelihood and its gradient in the latent positions, and the losses of sigmoid outputs,
-MSE (its gradient with respect to the outputs) and BCE (from the logits).
+MSE (its gradient with respect to the outputs) and BCE (from the logits), and the backward pass of a tanh
+network with a softmax output (seed 004's derivation, corrected).
 
 The GP-LVM's cases include N = 200, where |K| overflows or underflows float64 while K^-1 stays accurate:
 log(det(K)) fails there, an explicit inverse with a stable log-determinant does not."""
@@ -77,9 +78,29 @@ def _bce_loss(name, student_fn, reference):
     compare_cases(name, student_fn, reference, cases, ["loss", "dlogits"])
 
 
+def _tanh_mlp_backward(name, student_fn, reference):
+    """The seed's shapes (D = 2, C = 2, a few hidden units), a batch of one, one hidden unit, N == H (where
+    eq. (10)'s z2 in place of W2 has shapes that work), saturated tanh units (large W1) and large scores."""
+    rng = np.random.default_rng(64)
+    cases = []
+    for N, D, H, C, w1_scale, note in [(4, 2, 5, 2, 1.0, ""), (1, 3, 4, 3, 1.0, ""), (6, 2, 1, 2, 1.0, ""),
+                                       (5, 3, 5, 2, 1.0, ", N == H"), (7, 4, 6, 3, 4.0, ", saturated tanh"),
+                                       (8, 5, 10, 4, 1.0, "")]:
+        X = rng.standard_normal((N, D))
+        y = rng.integers(C, size=N)
+        W1, b1 = w1_scale * rng.standard_normal((D, H)), rng.standard_normal(H)
+        W2, b2 = rng.standard_normal((H, C)), rng.standard_normal(C)
+        if note == ", saturated tanh":
+            W2 *= 10.0
+            note += " and large scores"
+        cases.append(((X, y, W1, b1, W2, b2), f"X {X.shape}, W1 {W1.shape}, W2 {W2.shape}{note}"))
+    compare_cases(name, student_fn, reference, cases, ["dW1", "db1", "dW2", "db2"])
+
+
 SPECS = {
     "linear_ae_loss": Spec(autoencoders.linear_ae_loss, _linear_ae_loss),
     "gplvm_loglik": Spec(autoencoders.gplvm_loglik, _gplvm_loglik),
     "mse_loss": Spec(losses.mse_loss, _mse_loss),
     "bce_loss": Spec(losses.bce_loss, _bce_loss),
+    "tanh_mlp_backward": Spec(autoencoders.tanh_mlp_backward, _tanh_mlp_backward),
 }
