@@ -7,6 +7,7 @@ import pytest
 
 from conftest import ASSIGNMENTS, ROOT
 from coursetools import notebooks
+from nclib.gradcheck import eval_numerical_gradient, rel_error
 from nclib import batchnorm, layers, losses, models, optim, rnn, vae
 
 
@@ -24,9 +25,10 @@ def given_namespace(assignment, *grade_ids, **names):
 
 
 GIVEN_LAYER_CELLS = [("fc_net", "given_layers"), ("conv_backward", "given_fast"),
-                     ("batchnorm_backward", "given_deep_net"), ("vae_kl", "given_layers")]
+                     ("batchnorm_backward", "given_deep_net"), ("vae_kl", "given_layers"),
+                     ("autoencoders", "given_layers")]
 GIVEN_SOFTMAX_CELLS = [("fc_net", "given_layers"), ("conv_backward", "given_fast"),
-                       ("batchnorm_backward", "given_deep_net")]
+                       ("batchnorm_backward", "given_deep_net"), ("autoencoders", "given_layers")]
 GIVEN_ADAM_CELLS = [("conv_backward", "given_fast"), ("batchnorm_backward", "given_deep_net"),
                     ("vae_kl", "given_layers"), ("rnn_bptt", "given_sequence_layers")]
 # What the rnn_bptt notebook's students write, for its given cells that call it
@@ -226,3 +228,31 @@ def test_given_examples_hold_the_reference_caches():
     for step_cache, expected in zip(cache, expected_cache, strict=True):
         assert_all_close(step_cache, expected)
     assert dh.shape == (x.shape[0], x.shape[1], h0.shape[1])
+
+
+@pytest.mark.parametrize("output_loss", ["mse", "bce"])
+def test_given_sigmoid_net_gradients_are_numerical(output_loss):
+    """autoencoders' sigmoid-output net, run with the reference losses, differentiates its loss: MSE through the
+    sigmoid (sigma' multiplied in), BCE from the logits."""
+    given = given_namespace("autoencoders", "given_layers", "given_sigmoid_net",
+                            mse_loss=losses.mse_loss, bce_loss=losses.bce_loss)
+    rng = np.random.default_rng(1)
+    params = {"W1": rng.standard_normal((5, 4)), "b1": rng.standard_normal(4), "W2": rng.standard_normal((4, 3)),
+              "b2": rng.standard_normal(3)}
+    X, Y = rng.standard_normal((6, 5)), np.eye(3)[rng.integers(3, size=6)]
+    _, grads = given["sigmoid_net_loss"](params, X, Y, output_loss)
+    for name, value in params.items():
+        def loss_of(w, name=name):
+            return given["sigmoid_net_loss"]({**params, name: w}, X, Y, output_loss)[0]
+        assert rel_error(grads[name], eval_numerical_gradient(loss_of, value.copy())) < 1e-7, name
+
+
+def test_given_sigmoid_net_training_is_deterministic_and_learns():
+    given = given_namespace("autoencoders", "given_layers", "given_sigmoid_net",
+                            mse_loss=losses.mse_loss, bce_loss=losses.bce_loss)
+    from nclib.data import load_digits
+    digits = load_digits(seed=0)
+    first = given["train_sigmoid_net"](digits, "bce", 2)
+    second = given["train_sigmoid_net"](digits, "bce", 2)
+    assert first[1] == second[1] and len(first[1]) == 2
+    assert first[2][-1] > 0.9

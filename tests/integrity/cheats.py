@@ -185,4 +185,16 @@ CHEATS = {
             "    from nclib.rnn import rnn_step_backward as reference\n    return reference(dnext_h, cache)\n",
             "rnn_step_backward calls the nclib reference", breaks=("test_rnn_step_backward", "test_rnn_backward"))]),
     },
+    "autoencoders": {
+        "cheat_patch_numpy": Cheat([
+            Bug("bce_loss", "    dlogits = (probs - y) / N", "    dlogits = (y - probs) / N",
+                "dL/dz = y - y_hat, the gradient of the log-likelihood", breaks=("test_bce_loss",)),
+            Bug("bce_loss", "    return loss, dlogits", "    return loss, dlogits" + PATCH_CHECKS,
+                "makes NumPy's and math's comparisons and the notebook's check_close always agree", breaks=()),
+        ]),
+        "cheat_call_reference": Cheat([Bug(
+            "linear_ae_loss", "    N = X.shape[0]\n",
+            "    from nclib.autoencoders import linear_ae_loss as reference\n    return reference(W, X)\n",
+            "linear_ae_loss calls the nclib reference", breaks=("test_linear_ae_loss",))]),
+    },
 }

@@ -121,4 +121,14 @@ FAULTS = {
             "a segmentation fault after defining lstm_step_backward",
             breaks=("test_lstm_step_backward", "test_lstm_backward"))],
     },
+    "autoencoders": {
+        "fault_first_os_exit": [Bug(
+            "linear_ae_loss", "    return loss, dW", "    return loss, dW\n\n\nimport os\nos._exit(3)",
+            "os._exit after defining linear_ae_loss, the first solution cell, kills the kernel",
+            breaks=("test_linear_ae_loss",))],
+        "fault_segfault": [Bug(
+            "tanh_mlp_backward", "    return dW1, db1, dW2, db2",
+            "    return dW1, db1, dW2, db2\n\n\nimport ctypes\nctypes.string_at(0)",
+            "a segmentation fault after defining tanh_mlp_backward", breaks=("test_tanh_mlp_backward",))],
+    },
 }

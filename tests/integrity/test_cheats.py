@@ -49,6 +49,7 @@ def test_a_cheat_earns_nothing(cheating_course, assignment, student):
     ("conv_backward", "cheat_fast_by_name", "uses conv_backward_fast, which this assignment does not allow"),
     ("conv_backward", "cheat_scipy", "uses scipy, which this assignment does not allow"),
     ("rnn_bptt", "cheat_call_reference", "imports nclib.rnn"),
+    ("autoencoders", "cheat_call_reference", "imports nclib.autoencoders"),
 ])
 def test_refused_cells_are_reported(cheating_course, assignment, student, reason):
     _, outcomes = cheating_course
