@@ -1,6 +1,7 @@
 """The committed release is what nbgrader generates from source/, and it gives nothing away."""
 import json
 
+import nbformat
 import pytest
 
 from conftest import ASSIGNMENTS, ROOT, make_course
@@ -61,3 +62,9 @@ def test_every_test_cell_is_decided_outside_the_kernel(assignment):
         for grade_id in notebooks.auto_graded_points(source_nb):
             _, checks = split_hidden_tests(notebooks.cells_by_id(source_nb)[grade_id].source)
             assert checks, f"{name}: test cell {grade_id} has no hidden grading.check"
+
+
+def test_secret_lines_are_the_solution_lines_but_bare_keywords():
+    source = "def f(x):\n    ### BEGIN SOLUTION\n    if x:\n        return 1\n    else:\n        return 2\n    ### END SOLUTION\n    y = 3"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+    assert notebooks.secret_lines(nb) == {"if x:", "return 1", "return 2"}
