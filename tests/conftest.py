@@ -1,7 +1,10 @@
+import contextlib
 import shutil
+import warnings
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 from nbgrader.api import Gradebook
 
@@ -103,3 +106,13 @@ def run_coursetools(monkeypatch, root, *argv):
         return __main__.main(list(argv))
     except SystemExit as stop:
         return stop.code
+
+
+@contextlib.contextmanager
+def strict_floats():
+    """Turn every warning into an error, and every overflow, division by zero or invalid operation into
+    a FloatingPointError. Underflow stays silent: exp(-1000) == 0 is the intended result."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
+            yield

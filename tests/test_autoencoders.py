@@ -4,28 +4,18 @@ gradients against numerical gradients (float64, relative error < 1e-7); the seed
 seed 002 1.2(b)); known values (the identity's rows, PCA's subspace, direct formulas with the inverse and
 the determinant on small well-conditioned cases); the GP-LVM where |K| over- and underflows; MSE's
 saturation against BCE's with sigmoid outputs; bad input."""
-import contextlib
 import math
-import warnings
 
 import numpy as np
 import pytest
 
+from conftest import strict_floats
 from nclib.autoencoders import gplvm_loglik, linear_ae_loss, tanh_mlp_backward
 from nclib.gradcheck import eval_numerical_gradient, rel_error
 from nclib.layers import sigmoid_backward, sigmoid_forward
 from nclib.losses import bce_loss, mse_loss
 
 GRAD_TOL = 1e-7
-
-
-@contextlib.contextmanager
-def strict_floats():
-    """Warnings and overflow / division by zero / invalid operations become errors; underflow stays silent."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
-            yield
 
 
 def ae_inputs(m, n, N, seed):

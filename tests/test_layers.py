@@ -1,12 +1,11 @@
 """nclib.layers: forward values against independent formulas and known values, backward passes against
 numerical gradients (float64, relative error < 1e-7), edge cases and bad input."""
-import contextlib
 import math
-import warnings
 
 import numpy as np
 import pytest
 
+from conftest import strict_floats
 from nclib import layers
 from nclib.gradcheck import eval_numerical_gradient_array, rel_error
 
@@ -16,16 +15,6 @@ SWISH_STATIONARY = -1.2784645427610738
 
 ELEMENTWISE_SHAPES = [(4, 5), (1, 3), (1, 1), (2, 3, 4), (7,)]
 AFFINE_SHAPES = [((3, 5), 4), ((1, 7), 3), ((1, 2, 3), 2), ((4, 2, 3), 5), ((2, 3, 2, 2), 6), ((6, 10), 1)]
-
-
-@contextlib.contextmanager
-def strict_floats():
-    """Turn every warning into an error, and every overflow, division by zero or invalid operation into
-    a FloatingPointError. Underflow stays silent: exp(-1000) == 0 is the intended result."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
-            yield
 
 
 def away_from_zero(x, margin=0.1):

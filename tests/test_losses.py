@@ -1,25 +1,15 @@
 """nclib.losses: values against independent computations, gradients against numerical gradients
 (float64, relative error < 1e-7), numerical stability, edge cases and bad input."""
-import contextlib
 import math
-import warnings
 
 import numpy as np
 import pytest
 
+from conftest import strict_floats
 from nclib import losses
 from nclib.gradcheck import eval_numerical_gradient, rel_error
 
 GRAD_TOL = 1e-7
-
-
-@contextlib.contextmanager
-def strict_floats():
-    """Warnings and overflow / division by zero / invalid operations become errors; underflow stays silent."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
-            yield
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -3,14 +3,13 @@ numerical gradients (float64, relative error < 1e-7), backpropagation through ti
 out, the temporal softmax loss under masks, word embeddings with repeated words, clipping by the global norm,
 bad input; and, where PyTorch is installed (it is not a dependency), the RNN, the LSTM and the clipping against
 torch.nn.RNN, torch.nn.LSTM and torch.nn.utils.clip_grad_norm_: forward values and autograd's gradients."""
-import contextlib
 import math
 import re
-import warnings
 
 import numpy as np
 import pytest
 
+from conftest import strict_floats
 from nclib import losses, rnn
 from nclib.gradcheck import eval_numerical_gradient, eval_numerical_gradient_array, rel_error
 
@@ -20,15 +19,6 @@ TORCH_MISSING = ("PyTorch is not installed (it is not a dependency of the course
 
 STEP_SHAPES = [(3, 4, 5), (1, 3, 2), (4, 1, 3), (2, 5, 1)]                   # N, D, H
 SEQUENCE_SHAPES = [(2, 4, 3, 5), (1, 5, 2, 3), (3, 1, 4, 2), (2, 3, 2, 1)]   # N, T, D, H
-
-
-@contextlib.contextmanager
-def strict_floats():
-    """Warnings and overflow / division by zero / invalid operations become errors; underflow stays silent."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
-            yield
 
 
 def sigmoid(v):
